@@ -1,0 +1,45 @@
+// TLS client settings and what the handshake revealed: protocol, cipher, certificate chain.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "smtpauth/bytes.hpp"
+
+namespace smtpauth::net {
+
+struct TlsConfig {
+    std::string host;          // name (or IP literal) the user typed: SNI and identity check
+    bool host_is_ip = false;   // verify as IP address, send no SNI
+    std::string cafile;        // empty = system store
+    std::string min_version = "1.2";  // "1.0" .. "1.3"
+    std::string client_cert;   // PEM file, for EXTERNAL
+    std::string client_key;    // PEM file; empty = key is in client_cert
+    bool insecure = false;     // continue after a failed verification (still reported)
+};
+
+struct CertificateInfo {
+    std::string subject;               // one-line RFC 2253 form
+    std::string issuer;
+    std::vector<std::string> subject_alt_names;  // "DNS:mail.example", "IP:127.0.0.1"
+    std::string not_before;            // ISO 8601 UTC, e.g. "2026-11-27T10:00:00Z"
+    std::string not_after;
+    long days_left = 0;                // until not_after, negative when expired
+    std::string key_type;              // "RSA", "EC", "ED25519", ...
+    int key_bits = 0;
+    std::string sha256_fingerprint;    // upper-case hex with ':' separators
+    std::string serial;                // hex
+};
+
+struct TlsInfo {
+    std::string version;       // "TLSv1.3"
+    std::string cipher;        // "TLS_AES_256_GCM_SHA384"
+    std::string group;         // key-exchange group, e.g. "X25519"; empty if unknown
+    bool verified = false;     // chain and host name both verified
+    std::string verify_error;  // reason when !verified, e.g. "certificate has expired"
+    std::vector<CertificateInfo> chain;  // leaf first, as the server sent it
+    Bytes tls_exporter;          // RFC 9266 channel binding (32 bytes), empty if unavailable
+    Bytes tls_server_end_point;  // RFC 5929 channel binding, empty if unavailable
+};
+
+}  // namespace smtpauth::net

@@ -1,0 +1,43 @@
+// The one explicit table of mechanisms smtpauth implements, with what each needs and offers.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "smtpauth/sasl/mechanism.hpp"
+
+namespace smtpauth::sasl {
+
+struct MechanismTraits {
+    bool client_first = true;       // has an initial response
+    bool needs_user = true;
+    bool needs_password = false;
+    bool needs_token = false;       // OAuth bearer token
+    bool reveals_secret = false;    // a sniffer learns the password/token (PLAIN, LOGIN, OAuth)
+    bool verifies_server = false;   // mutual authentication (SCRAM)
+    bool channel_binding = false;   // -PLUS
+    bool standard = true;           // IANA-registered / RFC (false: CRAM-SHA1, CRAM-SHA256, XOAUTH2)
+};
+
+using MechanismFactory = std::unique_ptr<Mechanism> (*)(Credentials credentials,
+                                                        const MechanismOptions& options);
+
+struct MechanismInfo {
+    std::string_view name;         // canonical, upper case
+    std::string_view description;  // one line for --help and reports
+    MechanismTraits traits;
+    int strength;                  // higher is preferred when choosing automatically
+    MechanismFactory make;         // throws Error{bad_input} when credentials are unusable
+};
+
+// Every mechanism, strongest first.
+std::span<const MechanismInfo> mechanisms();
+
+// Case-insensitive lookup; nullptr when unknown.
+const MechanismInfo* find_mechanism(std::string_view name);
+
+// RFC 4422 §3.1 name syntax: 1-20 of A-Z 0-9 - _ (upper case after normalisation).
+bool is_valid_mechanism_name(std::string_view name);
+
+}  // namespace smtpauth::sasl

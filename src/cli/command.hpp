@@ -1,0 +1,23 @@
+// How subcommands plug into main(): each file adds its options and returns the code to run.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace smtpauth::cli {
+
+// Runs the parsed command and returns the exit status. Throws smtpauth::Error for failures;
+// main() prints "smtpauth: <message>" and maps the kind to the exit status.
+using Action = std::function<int()>;
+
+void add_gen_command(CLI::App& app, Action& action);     // cmd_gen.cpp
+void add_decode_command(CLI::App& app, Action& action);  // cmd_decode.cpp
+void add_probe_command(CLI::App& app, Action& action);   // cmd_probe.cpp
+
+// gen-auth compatibility mode (the binary was invoked as "gen-auth"): gen_auth_compat.cpp
+int run_gen_auth(int argc, char** argv);
+
+}  // namespace smtpauth::cli

@@ -1,0 +1,69 @@
+// smtpauth entry point: picks the subcommand, maps errors to the exit-status table.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "cli/command.hpp"
+#include "smtpauth/error.hpp"
+
+namespace {
+
+// Secrets live in this process: a core dump must not write them to disk.
+void forbid_core_dumps() {
+    rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+std::string_view program_name(const char* argv0) {
+    std::string_view name(argv0 ? argv0 : "");
+    auto slash = name.rfind('/');
+    return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    forbid_core_dumps();
+    using namespace smtpauth;
+    try {
+        if (program_name(argv[0]) == "gen-auth") return cli::run_gen_auth(argc, argv);
+
+        CLI::App app{
+            "smtpauth - SASL authentication toolkit for mail servers.\n"
+            "Generate AUTH tokens, explain tokens and transcripts, and probe SMTP, IMAP and POP3\n"
+            "servers (TLS, certificate, capabilities and a real AUTH exchange).",
+            "smtpauth"};
+        app.set_version_flag("-V,--version", "smtpauth " SMTPAUTH_VERSION);
+        app.require_subcommand(1);
+        app.footer(
+            "Run 'smtpauth COMMAND --help' for a command's options; 'man smtpauth' for exit "
+            "statuses and JSON.");
+
+        cli::Action action;
+        cli::add_gen_command(app, action);
+        cli::add_decode_command(app, action);
+        cli::add_probe_command(app, action);
+
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            int status = app.exit(e);  // prints help/version or the parse error
+            return status == 0 ? 0 : exit_code(ErrorKind::usage);
+        }
+        return action ? action() : exit_code(ErrorKind::usage);
+    } catch (const Error& e) {
+        std::cerr << "smtpauth: " << e.what() << '\n';
+        return exit_code(e.kind());
+    } catch (const std::bad_alloc&) {
+        std::cerr << "smtpauth: out of memory\n";
+        return exit_code(ErrorKind::internal);
+    } catch (const std::exception& e) {
+        std::cerr << "smtpauth: internal error: " << e.what() << '\n';
+        return exit_code(ErrorKind::internal);
+    }
+}

@@ -1,0 +1,3 @@
+// The one translation unit that instantiates doctest's runner for every unit-test binary.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
