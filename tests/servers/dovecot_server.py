@@ -261,6 +261,14 @@ class DovecotServer:
             auth_username_chars =
             auth_cache_size = 0
             auth_verbose = yes
+            # Dovecot also delays every auth from an IP after failures from it (anvil's
+            # auth penalty, up to 15 s, shared by all connections): a listener with mode 0
+            # switches it off, otherwise the wrong-password tests slow each other down.
+            service anvil {{
+              unix_listener anvil-auth-penalty {{
+                mode = 0
+              }}
+            }}
 
             # The password mechanisms see only the passwd-file, the bearer-token ones only
             # the introspection endpoint: a token never works as a password or vice versa.
