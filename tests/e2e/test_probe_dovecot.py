@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
@@ -144,6 +145,27 @@ class HarnessTest(unittest.TestCase):
             self.assertIn("PLAIN", s.esmtp_features["auth"].split())
             code, _ = s.docmd("AUTH", "PLAIN " + plain)
             self.assertEqual(code, 235)
+
+    def test_certificate_fixtures_fail_for_the_intended_reason(self):
+        # Python's own TLS client (OpenSSL underneath, but not our code) sees exactly one
+        # problem per listener address.
+        cases = [(INFO["host"], None), (INFO["wrong_name_host"], "mismatch"),
+                 (INFO["expired_host"], "expired"), (INFO["unknown_ca_host"], "issuer")]
+        for host, reason in cases:
+            with self.subTest(host=host):
+                ctx = ssl.create_default_context(cafile=INFO["ca"])
+                try:
+                    with socket.create_connection((host, INFO["ports"]["imaps"]), 10) as raw:
+                        with ctx.wrap_socket(raw, server_hostname=host):
+                            pass
+                    error = None
+                except ssl.SSLCertVerificationError as e:
+                    error = e.verify_message.lower()
+                if reason is None:
+                    self.assertIsNone(error)
+                else:
+                    self.assertIsNotNone(error)
+                    self.assertIn(reason, error)
 
 
 class TransportTest(unittest.TestCase):
