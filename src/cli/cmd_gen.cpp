@@ -12,6 +12,7 @@
 #include "cli/secret_input.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
+#include "smtpauth/secret.hpp"
 
 namespace smtpauth::cli {
 
@@ -46,6 +47,7 @@ struct GenArgs {
     CLI::Option* nonce_opt = nullptr;
     CLI::Option* server_first_opt = nullptr;
     CLI::Option* server_final_opt = nullptr;
+    CLI::Option* line_opt = nullptr;
 };
 
 // The mechanisms gen can run: -PLUS needs channel binding from a live TLS connection.
@@ -115,7 +117,7 @@ GenRequest build_request(GenArgs& a) {
            "the interactive SCRAM exchange prints each message as it goes; use the stateless "
            "form with --client-nonce");
 
-    if (a.line.size() > 0) {
+    if (given(a.line_opt)) {
         r.line = parse_line_protocol(a.line);
         if (!r.line) {
             throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" + a.line + "'");
@@ -150,8 +152,10 @@ GenRequest build_request(GenArgs& a) {
         creds.port = static_cast<std::uint16_t>(a.port);
     }
 
-    // The secret, from exactly one source.
+    // The secret, from exactly one source. CLI11 keeps its own copy of the argument: wipe
+    // it (the object is ours and not const; only the accessor is).
     if (given(a.secret_opt)) {
+        for (auto& copy : const_cast<CLI::results_t&>(a.secret_opt->results())) wipe_string(copy);
         (t.needs_token ? a.token : a.password).value = std::move(a.secret);
     }
     const bool password_given = has_explicit_secret(a.password);
@@ -238,9 +242,10 @@ void add_gen_command(CLI::App& app, Action& action) {
         gen->add_option("--server-final", args->server_final,
                         "SCRAM: the server-final message (base64); verifies the server's signature")
             ->type_name("B64");
-    gen->add_option("--line", args->line,
-                    "print ready-to-type protocol lines for PROTO (smtp, imap or pop3)")
-        ->type_name("PROTO");
+    args->line_opt =
+        gen->add_option("--line", args->line,
+                        "print ready-to-type protocol lines for PROTO (smtp, imap or pop3)")
+            ->type_name("PROTO");
     gen->add_flag("--no-initial-response", args->no_initial_response,
                   "with --line: always use the two-step form (no initial response)");
     gen->add_flag("--json", args->json, "print one JSON object instead of the bare token(s)");
