@@ -89,7 +89,7 @@ int run_decode(DecodeArgs& args) {
     bool tokens_from_stdin = args.inputs.empty();
     for (const auto& in : args.inputs) tokens_from_stdin = tokens_from_stdin || in == "-";
     bool checking = args.check_prompt || has_explicit_secret(args.check);
-    if (checking && tokens_from_stdin && args.check.from_stdin)
+    if (checking && tokens_from_stdin && (args.check.from_stdin || args.check.file == "-"))
         throw Error(ErrorKind::usage,
                     "--check-password-stdin: standard input already carries the tokens");
     if (args.check_prompt && has_explicit_secret(args.check))

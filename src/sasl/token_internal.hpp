@@ -61,6 +61,7 @@ struct Exchange {
     // CRAM
     std::optional<Bytes> cram_challenge;
     // SCRAM (RFC 5802 §3 AuthMessage parts)
+    std::string scram_client_first;  // whole message, GS2 header included
     std::string scram_client_first_bare;
     std::string scram_client_nonce;
     std::string scram_server_first;

@@ -185,6 +185,7 @@ void client_first(std::string_view s, DecodedMessage& msg, Exchange& ex) {
     msg.fields.emplace_back("client-nonce", std::string(attrs[i].value));
     ex.scram_client_nonce = std::string(attrs[i].value);
     add_extensions(attrs, 0, msg, "nr");
+    ex.scram_client_first = std::string(s);
     ex.scram_client_first_bare = std::string(bare);
     ex.scram_server_first.clear();
     ex.scram_server_nonce.clear();
@@ -274,7 +275,6 @@ void client_final(std::string_view s, DecodedMessage& msg, Exchange& ex, DecodeR
     Bytes proof = decode_attr_base64(attrs.back().value, "SCRAM proof (p=)");
     msg.fields.emplace_back("proof", std::string(attrs.back().value), true);
     settle_mechanism(msg, ex, proof.size());
-    std::string_view without_proof = s.substr(0, s.rfind(",p="));
     if (ex.scram_client_first_bare.empty() || ex.scram_server_first.empty()) {
         msg.notes.push_back("client-first or server-first missing: the proof cannot be checked");
         return;
@@ -284,12 +284,10 @@ void client_final(std::string_view s, DecodedMessage& msg, Exchange& ex, DecodeR
         m.kind = CheckMaterial::Kind::scram;
         m.mechanism = msg.mechanism;
         m.line = msg.line;
-        m.client_first_bare = ex.scram_client_first_bare;
+        m.client_first = ex.scram_client_first;
         m.server_first = ex.scram_server_first;
-        m.client_final_without_proof = std::string(without_proof);
-        m.salt = ex.scram_salt;
+        m.client_final = std::string(s);
         m.iterations = ex.scram_iterations;
-        m.proof = Secret(std::move(proof));
         result->checkable.push_back(std::move(m));
     }
 }

@@ -71,13 +71,12 @@ struct CheckMaterial {
     Secret password;        // PLAIN / LOGIN: the password sent
     Bytes challenge;        // CRAM: the decoded server challenge
     Secret digest_hex;      // CRAM: the hex digest the client sent
-    // SCRAM: the three AuthMessage parts (RFC 5802 §3), salt, iterations and the proof.
-    std::string client_first_bare;
+    // SCRAM: the three messages as sent (RFC 5802 §3 builds the AuthMessage from them) and
+    // the iteration count, checked against a cap before any PBKDF2 work.
+    std::string client_first;
     std::string server_first;
-    std::string client_final_without_proof;
-    Bytes salt;
+    std::string client_final;
     std::uint32_t iterations = 0;
-    Secret proof;  // decoded ClientProof bytes
 };
 
 struct DecodeResult {

@@ -12,7 +12,9 @@ using namespace smtpauth;
 
 namespace {
 
-sasl::DecodeResult decode(std::vector<std::string> lines) { return sasl::decode_lines(lines); }
+sasl::DecodeResult decode(std::vector<std::string> lines) {
+    return sasl::decode_lines(lines);
+}
 
 bool has_raw_control(const std::string& s) {
     for (char c : s) {

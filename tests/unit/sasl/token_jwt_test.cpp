@@ -35,7 +35,9 @@ DecodeOptions fixed_now() {
 }
 
 std::string xoauth2_with(const std::string& token) {
-    return "user=u@contoso.com\x01" "auth=Bearer " + token + "\x01\x01";
+    return "user=u@contoso.com\x01"
+           "auth=Bearer " +
+           token + "\x01\x01";
 }
 
 }  // namespace
@@ -54,10 +56,10 @@ TEST_SUITE("smtpauth::sasl::token") {
 
     TEST_CASE("a Microsoft-style JWT: header and claims shown, signature hidden") {
         std::string header = b64url(R"({"typ":"JWT","alg":"RS256","kid":"k1"})");
-        std::string claims = b64url(
-            R"({"aud":"https://outlook.office.com","iss":"https://sts.windows.net/t/",)"
-            R"("iat":1767211200,"nbf":1767211200,"exp":1767214800,)"
-            R"("scp":"IMAP.AccessAsUser.All SMTP.Send","upn":"u@contoso.com","uti":"z"})");
+        std::string claims =
+            b64url(R"({"aud":"https://outlook.office.com","iss":"https://sts.windows.net/t/",)"
+                   R"("iat":1767211200,"nbf":1767211200,"exp":1767214800,)"
+                   R"("scp":"IMAP.AccessAsUser.All SMTP.Send","upn":"u@contoso.com","uti":"z"})");
         std::string token = header + "." + claims + ".c2lnbmF0dXJl";
         auto m = explain_payload(xoauth2_with(token), "", TokenDirection::unknown, fixed_now());
         CHECK(m.mechanism == "XOAUTH2");
@@ -78,10 +80,9 @@ TEST_SUITE("smtpauth::sasl::token") {
     }
 
     TEST_CASE("a JWT that expires in 42 minutes, with aud as an array") {
-        std::string token = b64url(R"({"alg":"none"})") + "." +
-                            b64url(R"({"aud":["a","b"],"exp":)" + std::to_string(kNow + 42 * 60) +
-                                   "}") +
-                            ".";
+        std::string token =
+            b64url(R"({"alg":"none"})") + "." +
+            b64url(R"({"aud":["a","b"],"exp":)" + std::to_string(kNow + 42 * 60) + "}") + ".";
         auto m = explain_payload(xoauth2_with(token), "", TokenDirection::unknown, fixed_now());
         CHECK(field(m, "jwt.aud") == "a, b");
         CHECK(field(m, "jwt.exp") == "2026-01-01 00:42:00 UTC (expires in 42 min)");
@@ -93,8 +94,8 @@ TEST_SUITE("smtpauth::sasl::token") {
             b64url(R"({"alg":"HS256"})") + "." + b64url(R"({"exp":1e300,"iat":"x"})") + ".sig";
         auto m = explain_payload(xoauth2_with(token), "", TokenDirection::unknown, fixed_now());
         CHECK(field(m, "jwt.exp")->find("not a valid NumericDate") != std::string::npos);
-        auto opaque = explain_payload(xoauth2_with("a.b.c"), "", TokenDirection::unknown,
-                                      fixed_now());
+        auto opaque =
+            explain_payload(xoauth2_with("a.b.c"), "", TokenDirection::unknown, fixed_now());
         CHECK(has_note(opaque, "not a readable JWT"));
     }
 }

@@ -135,16 +135,18 @@ TEST_SUITE("smtpauth::sasl::token") {
     }
 
     TEST_CASE("XOAUTH2 Google and Microsoft examples") {
-        auto res = decode({"dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRj"
-                           "Mk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="});
+        auto res =
+            decode({"dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRj"
+                    "Mk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ=="});
         const auto& m = res.messages[0];
         CHECK(m.mechanism == "XOAUTH2");
         CHECK(field(m, "user") == "someuser@example.com");
         CHECK(field(m, "token") == "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
         CHECK(field_secret(m, "token"));
         CHECK(has_note(m, "opaque token"));
-        auto ms = decode({"dXNlcj10ZXN0QGNvbnRvc28ub25taWNyb3NvZnQuY29tAWF1dGg9QmVhcmVyIEV3QkFBbDNC"
-                          "QUFVRkZwVUFvN0ozVmUwYmpMQldaV0NjbFJDM0VvQUEBAQ=="});
+        auto ms =
+            decode({"dXNlcj10ZXN0QGNvbnRvc28ub25taWNyb3NvZnQuY29tAWF1dGg9QmVhcmVyIEV3QkFBbDNC"
+                    "QUFVRkZwVUFvN0ozVmUwYmpMQldaV0NjbFJDM0VvQUEBAQ=="});
         CHECK(field(ms.messages[0], "user") == "test@contoso.onmicrosoft.com");
         CHECK(field(ms.messages[0], "token") == "EwBAAl3BAAUFFpUAo7J3Ve0bjLBWZWCclRC3EoAA");
     }

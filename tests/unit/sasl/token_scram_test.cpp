@@ -17,8 +17,12 @@ namespace {
 std::vector<std::string> smtp_transcript(const char* mech, const char* cf, const char* sf,
                                          const char* cfin, const char* sfin) {
     auto b = [](const char* s) { return codec::base64_encode(s); };
-    return {std::string("C: AUTH ") + mech + " " + b(cf), "S: 334 " + b(sf), "C: " + b(cfin),
-            "S: 334 " + b(sfin), "C: ", "S: 235 2.7.0 Authentication successful"};
+    return {std::string("C: AUTH ") + mech + " " + b(cf),
+            "S: 334 " + b(sf),
+            "C: " + b(cfin),
+            "S: 334 " + b(sfin),
+            "C: ",
+            "S: 235 2.7.0 Authentication successful"};
 }
 
 const char* kSha1[] = {
@@ -139,10 +143,11 @@ TEST_SUITE("smtpauth::sasl::token") {
     }
 
     TEST_CASE("a crafted iteration count does not make --check-password spin") {
-        std::vector<std::string> lines{kSha1[0],
-                                       "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,"
-                                       "i=4294967295",
-                                       kSha1[2]};
+        std::vector<std::string> lines{
+            kSha1[0],
+            "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,"
+            "i=4294967295",
+            kSha1[2]};
         auto res = decode_lines(lines);
         CHECK_THROWS_WITH_AS(check_password(res, Secret("pencil")), doctest::Contains("cap"),
                              Error);
