@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "smtpauth/bytes.hpp"
 #include "smtpauth/secret.hpp"
@@ -52,6 +54,9 @@ struct Response {
 struct ServerError {
     std::string summary;   // e.g. "invalid_token", "e=invalid-proof"
     std::string detail;    // the decoded error payload (e.g. XOAUTH2 JSON), untrusted text
+    // The members of a JSON error payload in their order (XOAUTH2: status, schemes, scope;
+    // OAUTHBEARER: status, scope, openid-configuration), values as text; untrusted.
+    std::vector<std::pair<std::string, std::string>> fields;
 };
 
 class Mechanism {
