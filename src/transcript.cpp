@@ -1,7 +1,14 @@
 // Transcript recording (timestamps relative to the start of the session).
 #include "smtpauth/transcript.hpp"
 
+#include "smtpauth/secret.hpp"
+
 namespace smtpauth {
+
+Transcript::~Transcript() {
+    for (auto& e : events_)
+        if (e.sensitivity == Sensitivity::secret) wipe_string(e.text);
+}
 
 void Transcript::add(Direction d, std::string text, Sensitivity s, std::string redacted) {
     TranscriptEvent e;

@@ -32,6 +32,9 @@ struct TranscriptEvent {
 class Transcript {
 public:
     Transcript() : start_(std::chrono::steady_clock::now()) {}
+    ~Transcript();  // wipes the text of secret lines
+    Transcript(Transcript&&) = default;
+    Transcript& operator=(Transcript&&) = default;
     void add(Direction d, std::string text, Sensitivity s = Sensitivity::none,
              std::string redacted = {});
     void set_before_tls(bool v) { before_tls_ = v; }

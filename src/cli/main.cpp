@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "cli/command.hpp"
+#include "cli/secret_input.hpp"
 #include "smtpauth/error.hpp"
 
 namespace {
@@ -30,6 +31,7 @@ std::string_view program_name(const char* argv0) {
 int main(int argc, char** argv) {
     forbid_core_dumps();
     using namespace smtpauth;
+    cli::remember_arguments(argc, argv);
     try {
         if (program_name(argv[0]) == "gen-auth") return cli::run_gen_auth(argc, argv);
 
@@ -52,8 +54,10 @@ int main(int argc, char** argv) {
         try {
             app.parse(argc, argv);
         } catch (const CLI::ParseError& e) {
-            int status = app.exit(e);  // prints help/version or the parse error
-            return status == 0 ? 0 : exit_code(ErrorKind::usage);
+            // --help and --version arrive here as "errors" with status 0.
+            if (e.get_exit_code() == 0) return app.exit(e);
+            std::cerr << "smtpauth: " << e.what() << " (see 'smtpauth --help')\n";
+            return exit_code(ErrorKind::usage);
         }
         return action ? action() : exit_code(ErrorKind::usage);
     } catch (const Error& e) {

@@ -35,6 +35,9 @@ bool has_explicit_secret(const SecretSource& source);
 // The argument's copy in argv is overwritten so that `ps` no longer shows it.
 Secret read_secret(SecretSource& source, std::string_view prompt, bool allow_stdin_fallback);
 
+// Lets read_secret() find and overwrite a secret given as an argument (main() calls it).
+void remember_arguments(int argc, char** argv);
+
 // Reads one line from the terminal (or stdin) without echo; used for prompts of non-secret
 // values too when echo=true.
 std::optional<std::string> prompt_line(std::string_view prompt, bool echo);

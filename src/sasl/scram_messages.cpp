@@ -83,9 +83,15 @@ class Parser {
     Bytes base64(const Field& f) const {
         std::string why;
         auto out = codec::try_base64_decode(f.value, &why);
-        if (!out)
-            fail(f.offset + 2, std::string("'") + f.name + "=' is not valid base64 (" + why + ")");
-        return std::move(*out);
+        if (out) return std::move(*out);
+        // The codec says "invalid base64 at offset N: reason" (N within the value) or
+        // "invalid base64: reason"; report the offset within the whole message instead.
+        std::size_t value_offset = f.offset + 2;
+        std::string reason = why.substr(why.find(':') + 2);
+        constexpr std::string_view kAt = "invalid base64 at offset ";
+        if (why.compare(0, kAt.size(), kAt) == 0)
+            value_offset += std::stoul(why.substr(kAt.size()));
+        fail(value_offset, std::string("'") + f.name + "=' is not valid base64 (" + reason + ")");
     }
 
     // saslname = 1*(value-safe-char / "=2C" / "=3D")
