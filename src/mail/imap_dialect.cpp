@@ -1,6 +1,7 @@
 // IMAP client side of a probe: greeting (OK/PREAUTH/BYE), CAPABILITY, STARTTLS (RFC 2595 §3.1),
 // AUTHENTICATE with SASL-IR (RFC 3501 §6.2.2, RFC 4959), LOGOUT.
 #include <memory>
+#include <utility>
 
 #include "mail/text_check.hpp"
 #include "smtpauth/error.hpp"
@@ -26,7 +27,10 @@ Capabilities to_caps(const ImapCapabilities& c) {
 
 class ImapDialect final : public Dialect {
   public:
-    using Dialect::Dialect;
+    ImapDialect(net::LineChannel& channel, DialectOptions options)
+        : Dialect(channel, std::move(options)) {
+        caps_.initial_response = false;  // RFC 4959: only once SASL-IR has been seen
+    }
 
     Greeting read_greeting() override {
         std::string line = read_line();

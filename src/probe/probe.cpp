@@ -24,17 +24,6 @@ double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-std::string tls_summary(const net::TlsInfo& info, bool insecure) {
-    std::string s = "TLS established: " + info.version + ", " + info.cipher;
-    if (!info.group.empty()) s += ", " + info.group;
-    if (info.verified)
-        s += "; certificate verified";
-    else
-        s += "; certificate NOT verified (" + info.verify_error + ")" +
-             (insecure ? ", continuing because of --insecure" : "");
-    return s;
-}
-
 // XOAUTH2 / RFC 7628 §3.2.2 error JSON: {"status":..,"schemes":..,"scope":..}.
 std::optional<OAuthServerError> oauth_error(const std::optional<sasl::ServerError>& e) {
     if (!e) return std::nullopt;
@@ -123,7 +112,10 @@ class Session {
         rep_.tls = channel_->start_tls(tls_config(), step());
         rep_.timings.tls = ms_since(t);
         transcript_.set_before_tls(false);
-        transcript_.add(Direction::info, tls_summary(*rep_.tls, o_.insecure));
+        // The channel records the handshake summary; say why an unverified one goes on.
+        if (!rep_.tls->verified)
+            transcript_.add(Direction::info,
+                            "continuing without a verified certificate because of --insecure");
     }
 
     void sequence(std::vector<std::string>* usable_out) {

@@ -12,8 +12,23 @@ namespace smtpauth::render {
 
 namespace {
 
-using codec::escape_for_display;
 using nlohmann::json;
+
+// Untrusted text made safe like terminal output, except that the line breaks of multi-line
+// replies stay real line breaks in the JSON string.
+std::string escape_for_display(std::string_view text) {
+    std::string out;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t nl = text.find('\n', start);
+        out += codec::escape_for_display(
+            text.substr(start, nl == std::string_view::npos ? nl : nl - start));
+        if (nl == std::string_view::npos) break;
+        out += '\n';
+        start = nl + 1;
+    }
+    return out;
+}
 
 json opt_string(const std::optional<std::string>& s) {
     return s ? json(escape_for_display(*s)) : json(nullptr);
