@@ -160,6 +160,10 @@ class Session {
                             "server greeted with PREAUTH, so STARTTLS is impossible; refusing to "
                             "continue without TLS");
             rep_.notes.push_back("the server pre-authenticated the session (PREAUTH)");
+            if (!o_.user.empty())
+                throw Error(ErrorKind::protocol,
+                            "server greeted with PREAUTH (already authenticated), so AUTH is "
+                            "impossible");
         }
 
         stage_ = Stage::capabilities;

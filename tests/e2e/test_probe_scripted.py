@@ -66,8 +66,10 @@ class ProbeScripted(unittest.TestCase):
     def probe(self, srv, *args, target=None, stdin=None, env=None):
         if target is None:
             target = "127.0.0.1:%d" % srv.port
-        cmd = [BINARY, "probe", target, "--cafile", self.cert, "--timeout", "5",
-               "--deadline", "20", "--ehlo", "client.test"] + list(args)
+        cmd = [BINARY, "probe", target, "--cafile", self.cert, "--deadline", "20",
+               "--ehlo", "client.test"] + list(args)
+        if "--timeout" not in args:
+            cmd += ["--timeout", "5"]
         run_env = dict(os.environ)
         if env:
             run_env.update(env)
@@ -373,6 +375,106 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(doc["error"]["kind"], "protocol")
         self.assertIn("before the command", doc["error"]["message"])
         self.assertEqual(srv.received, b"")
+
+    def test_imap_injection_after_starttls_go_ahead(self):
+        srv = self.server([("send", b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n"),
+                           ("expect", "A1 STARTTLS"),
+                           ("send", b"A1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
+                                    b"A2 OK CAPABILITY completed\r\n")])
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 target="imap://127.0.0.1:%d" % srv.port, env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(doc["error"]["stage"], "starttls")
+        self.assertIn("inject", doc["error"]["message"])
+        self.assertNotIn(PLAIN_IR.encode(), srv.received)
+        self.assertEqual(self.client_lines(srv), ["A1 STARTTLS"])
+
+    def test_pop3_injection_after_stls_go_ahead(self):
+        srv = self.server([("send", b"+OK ready\r\n"), ("expect", "CAPA"),
+                           ("send", b"+OK\r\nSTLS\r\n.\r\n"), ("expect", "STLS"),
+                           ("send", b"+OK Begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n")])
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 target="pop3://127.0.0.1:%d" % srv.port, env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertIn("inject", doc["error"]["message"])
+        self.assert_no_credentials(srv)
+
+    def test_injected_success_after_auth_challenge(self):
+        # A 334 and, unasked, a 235 in the same write: never taken as authentication.
+        srv = self.server(smtp_starttls_prefix(b"250-x\r\n250 AUTH LOGIN\r\n") + [
+            ("expect", "AUTH LOGIN"),
+            ("send", b"334 VXNlcm5hbWU6\r\n235 2.7.0 Authentication successful\r\n")])
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertNotEqual(doc["auth"]["result"], "accepted")
+        self.assertNotIn(base64.b64encode(PASSWORD.encode()), srv.received)
+
+    def test_imap_preauth_under_implicit_tls_cannot_auth(self):
+        srv = self.server([("send", b"* PREAUTH [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n")],
+                          tls="implicit")
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 target="imaps://127.0.0.1:%d" % srv.port, env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertIn("PREAUTH", doc["error"]["message"])
+        self.assertNotIn(b"AUTHENTICATE", srv.received)
+
+    # --- time and broken TLS --------------------------------------------------------------
+
+    def test_slow_greeting_times_out(self):
+        srv = self.server([("drip", b"220 slow server greeting here\r\n", 0.2)])
+        p, doc = self.json_probe(srv, "--timeout", "1")
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertEqual(doc["error"]["kind"], "timeout")
+        self.assertEqual(doc["error"]["stage"], "greeting")
+        self.assertLess(doc["timings_ms"]["total"], 5000)
+
+    def test_silent_after_starttls_go_ahead_times_out(self):
+        srv = self.server([SMTP_GREETING, EHLO, ("send", b"250-x\r\n250 STARTTLS\r\n"),
+                           ("expect", "STARTTLS"), ("send", b"220 go ahead\r\n"),
+                           ("sleep", 3)], drain=0.1)
+        p, doc = self.json_probe(srv, "--timeout", "1", "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertEqual(doc["error"]["stage"], "tls")
+        self.assert_no_credentials(srv)
+
+    def test_close_mid_handshake_is_tls_error(self):
+        srv = self.server([SMTP_GREETING, EHLO, ("send", b"250-x\r\n250 STARTTLS\r\n"),
+                           ("expect", "STARTTLS"), ("send", b"220 go ahead\r\n"),
+                           ("read_bytes", 5), ("close",)])
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 80, p.stderr)
+        self.assertEqual(doc["error"]["kind"], "tls")
+        self.assert_no_credentials(srv)
+
+    def test_wrong_host_certificate_and_insecure(self):
+        cert, key = make_self_signed_cert(self.tmp.name, names=("other.invalid",), ips=(),
+                                          basename="other")
+        script = [SMTP_GREETING, EHLO, ("send", b"250-x\r\n250 AUTH PLAIN\r\n")] + QUIT
+        srv = ScriptedServer(script=script, tls="implicit", certfile=cert, keyfile=key)
+        srv.start()
+        self.addCleanup(srv.close)
+        p = subprocess.run([BINARY, "probe", "--json", "smtps://127.0.0.1:%d" % srv.port,
+                            "--cafile", cert, "--timeout", "5"], capture_output=True, text=True,
+                           timeout=60)
+        srv.wait(30)
+        doc = json.loads(p.stdout)
+        self.assertEqual(p.returncode, 81, p.stderr)
+        self.assertEqual(doc["error"]["kind"], "certificate")
+        self.assertEqual(doc["error"]["stage"], "tls")
+        srv = ScriptedServer(script=script, tls="implicit", certfile=cert, keyfile=key)
+        srv.start()
+        self.addCleanup(srv.close)
+        p = subprocess.run([BINARY, "probe", "--json", "--insecure",
+                            "smtps://127.0.0.1:%d" % srv.port, "--cafile", cert, "--timeout", "5"],
+                           capture_output=True, text=True, timeout=60)
+        srv.wait(30)
+        doc = json.loads(p.stdout)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(doc["tls"]["verified"])
+        self.assertTrue(doc["tls"]["verify_error"])
 
     # --- cleartext ----------------------------------------------------------------------
 
