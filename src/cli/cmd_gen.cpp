@@ -12,6 +12,7 @@
 #include "cli/secret_input.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
+#include "smtpauth/secret.hpp"
 
 namespace smtpauth::cli {
 
@@ -46,11 +47,14 @@ struct GenArgs {
     CLI::Option* nonce_opt = nullptr;
     CLI::Option* server_first_opt = nullptr;
     CLI::Option* server_final_opt = nullptr;
+    CLI::Option* line_opt = nullptr;
 };
 
+// The mechanisms gen can run: -PLUS needs channel binding from a live TLS connection.
 std::string known_mechanisms() {
     std::string names;
     for (const auto& m : sasl::mechanisms()) {
+        if (m.traits.channel_binding) continue;
         if (!names.empty()) names += ", ";
         names += m.name;
     }
@@ -113,7 +117,7 @@ GenRequest build_request(GenArgs& a) {
            "the interactive SCRAM exchange prints each message as it goes; use the stateless "
            "form with --client-nonce");
 
-    if (a.line.size() > 0) {
+    if (given(a.line_opt)) {
         r.line = parse_line_protocol(a.line);
         if (!r.line) {
             throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" + a.line + "'");
@@ -142,10 +146,16 @@ GenRequest build_request(GenArgs& a) {
         creds.authzid = a.authzid;
     }
     if (given(a.host_opt)) creds.host = a.host;
-    if (given(a.port_opt)) creds.port = static_cast<std::uint16_t>(a.port);
+    if (given(a.port_opt)) {
+        if (a.port < 1 || a.port > 65535)
+            throw Error(ErrorKind::usage, "--port must be between 1 and 65535");
+        creds.port = static_cast<std::uint16_t>(a.port);
+    }
 
-    // The secret, from exactly one source.
+    // The secret, from exactly one source. CLI11 keeps its own copy of the argument: wipe
+    // it (the object is ours and not const; only the accessor is).
     if (given(a.secret_opt)) {
+        for (auto& copy : const_cast<CLI::results_t&>(a.secret_opt->results())) wipe_string(copy);
         (t.needs_token ? a.token : a.password).value = std::move(a.secret);
     }
     const bool password_given = has_explicit_secret(a.password);
@@ -205,28 +215,37 @@ void add_gen_command(CLI::App& app, Action& action) {
         "password or bearer token (better: --password-file/-env/-stdin or the prompt)");
     args->authzid_opt =
         gen->add_option("--authzid", args->authzid,
-                        "authorization identity to act as (PLAIN, OAUTHBEARER, EXTERNAL, SCRAM)");
+                        "authorization identity to act as (PLAIN, OAUTHBEARER, EXTERNAL, SCRAM)")
+            ->type_name("ID");
     add_secret_options(*gen, args->password);
     add_secret_options(*gen, args->token);
-    args->challenge_opt = gen->add_option(
-        "--challenge", args->challenge,
-        "CRAM-*: the server challenge, base64 or raw <...> (prompted for when missing)");
-    args->host_opt = gen->add_option("--host", args->host, "OAUTHBEARER: host= value");
-    args->port_opt = gen->add_option("--port", args->port, "OAUTHBEARER: port= value")
-                         ->check(CLI::Range(1, 65535));
-    args->trace_opt = gen->add_option("--trace", args->trace, "ANONYMOUS: trace information");
-    args->nonce_opt = gen->add_option(
-        "--client-nonce", args->client_nonce,
-        "SCRAM: use this client nonce and print only the client-first message (stateless form)");
-    args->server_first_opt = gen->add_option(
-        "--server-first", args->server_first,
-        "SCRAM: the server-first message (base64); prints the client-final message");
-    args->server_final_opt = gen->add_option(
-        "--server-final", args->server_final,
-        "SCRAM: the server-final message (base64); verifies the server's signature");
-    gen->add_option("--line", args->line,
-                    "print ready-to-type protocol lines for PROTO (smtp, imap or pop3)")
-        ->type_name("PROTO");
+    args->challenge_opt =
+        gen->add_option(
+               "--challenge", args->challenge,
+               "CRAM-*: the server challenge, base64 or raw <...> (prompted for when missing)")
+            ->type_name("CHALLENGE");
+    args->host_opt =
+        gen->add_option("--host", args->host, "OAUTHBEARER: host= value")->type_name("HOST");
+    args->port_opt =
+        gen->add_option("--port", args->port, "OAUTHBEARER: port= value")->type_name("PORT");
+    args->trace_opt =
+        gen->add_option("--trace", args->trace, "ANONYMOUS: trace information")->type_name("TEXT");
+    args->nonce_opt = gen->add_option("--client-nonce", args->client_nonce,
+                                      "SCRAM: use this client nonce and print only the "
+                                      "client-first message (stateless form)")
+                          ->type_name("NONCE");
+    args->server_first_opt =
+        gen->add_option("--server-first", args->server_first,
+                        "SCRAM: the server-first message (base64); prints the client-final message")
+            ->type_name("B64");
+    args->server_final_opt =
+        gen->add_option("--server-final", args->server_final,
+                        "SCRAM: the server-final message (base64); verifies the server's signature")
+            ->type_name("B64");
+    args->line_opt =
+        gen->add_option("--line", args->line,
+                        "print ready-to-type protocol lines for PROTO (smtp, imap or pop3)")
+            ->type_name("PROTO");
     gen->add_flag("--no-initial-response", args->no_initial_response,
                   "with --line: always use the two-step form (no initial response)");
     gen->add_flag("--json", args->json, "print one JSON object instead of the bare token(s)");

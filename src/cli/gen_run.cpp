@@ -103,12 +103,15 @@ class Printer {
     render::GenOutput out_;
 };
 
+// The server messages gen answers are the user's input: one that breaks the mechanism's
+// grammar or checks is bad input data (65) here, not a server's protocol error.
 sasl::Response step_with_context(sasl::Mechanism& mech, BytesView challenge,
                                  std::string_view what) {
     try {
         return mech.step(challenge);
     } catch (const Error& e) {
-        throw Error(e.kind(), std::string(what) + ": " + e.what());
+        ErrorKind kind = e.kind() == ErrorKind::protocol ? ErrorKind::bad_input : e.kind();
+        throw Error(kind, std::string(what) + ": " + e.what());
     }
 }
 

@@ -101,12 +101,12 @@ class Scram final : public Mechanism {
     }
 
     Response client_final(BytesView challenge) {
-        check_early_error(challenge);
         scram::ServerFirst sf;
         try {
+            check_early_error(challenge);
             sf = scram::parse_server_first(challenge);
         } catch (const Error&) {
-            state_ = State::failed;
+            state_ = State::failed;  // a broken exchange never continues
             throw;
         }
         // reserved-mext: "a client that does not understand the extension MUST fail"

@@ -95,11 +95,17 @@ class PtySession:
     def __exit__(self, *exc):
         if self.status is None:
             self.kill()
+        self.close()
+        return False
+
+    def close(self):
+        """Closes the terminal's master side (the session owns it until then)."""
+        if self.fd is not None:
             try:
                 os.close(self.fd)
             except OSError:
                 pass
-        return False
+            self.fd = None
 
     def wait_for_echo(self, enabled):
         """Waits (bounded) until the terminal's echo flag is `enabled`; returns whether it is."""
@@ -148,7 +154,8 @@ class PtySession:
         return bool(termios.tcgetattr(self.fd)[3] & termios.ECHO)
 
     def wait(self):
-        """Reads the rest of the output, waits for the exit; returns the exit status."""
+        """Reads the rest of the output, waits for the exit; returns the exit status
+        (negative: killed by that signal). The terminal stays open for inspection."""
         deadline = time.monotonic() + self.timeout
         while self._read_some(deadline):
             pass
@@ -156,7 +163,6 @@ class PtySession:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid == self.pid:
                 self.status = os.waitstatus_to_exitcode(status)
-                os.close(self.fd)
                 return self.status
             time.sleep(0.02)
         else:

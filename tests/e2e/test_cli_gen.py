@@ -130,6 +130,7 @@ class MechanismTest(GenTestCase):
                                  BAD_INPUT, "--challenge")
         self.assertIn("offset 4", line)
         self.assert_fails(gen("CRAM-MD5", "tim", "pw"), USAGE, "challenge")
+        self.assert_fails(gen("CRAM-MD5", "tim", "pw", "--challenge", ""), BAD_INPUT, "empty")
 
     def test_xoauth2_google_example(self):
         self.assert_ok(
@@ -165,6 +166,7 @@ class MechanismTest(GenTestCase):
         self.assert_fails(gen("PLAIN", "u", "p", "--client-nonce", "abc"), USAGE,
                           "--client-nonce")
         self.assert_fails(gen("PLAIN", "u", "p", "--line", "http"), USAGE, "--line")
+        self.assert_fails(gen("PLAIN", "u", "p", "--line", ""), USAGE, "--line")
         self.assert_fails(gen("XOAUTH2", "u", "--password-env", "HOME"), USAGE, "token")
         self.assert_fails(gen("PLAIN", "u", "--token-env", "HOME"), USAGE, "password")
         self.assert_fails(gen("SCRAM-SHA-256-PLUS", "u", "p"), USAGE, "channel")
@@ -221,7 +223,7 @@ class ScramTest(GenTestCase):
                               "--server-first", "not base64!"), BAD_INPUT, "--server-first")
         # A server nonce that does not extend the client's.
         self.assert_fails(gen("SCRAM-SHA-1", "user", "pencil", "--client-nonce", "abc",
-                              "--server-first", b64(v["server_first"])), PROTOCOL, "nonce")
+                              "--server-first", b64(v["server_first"])), BAD_INPUT, "nonce")
 
     def test_interactive_over_a_pipe_against_a_python_server(self):
         # The test is the server: it reads client-first, answers, checks the proof with its
@@ -376,6 +378,14 @@ class SecretSourceTest(GenTestCase):
             s.send("\x04")  # Ctrl-D
             self.assertEqual(s.wait(), USAGE)
             self.assertIn(b"no password given", s.output)
+
+    def test_ctrl_c_at_the_prompt_gives_the_echo_back(self):
+        with clitest.PtySession(["gen", "PLAIN", "user"]) as s:
+            s.expect("assword")
+            self.assertTrue(s.wait_for_echo(False))
+            s.send("\x03")  # Ctrl-C: SIGINT from the terminal
+            self.assertEqual(s.wait(), -2)
+            self.assertTrue(s.echo_enabled(), "the terminal was left without echo")
 
     def test_terminal_challenge_prompt(self):
         with clitest.PtySession(["gen", "CRAM-MD5", "tim", "--password-env", "PW"],

@@ -196,6 +196,8 @@ TEST_SUITE("smtpauth::sasl") {
         check_protocol_error([&] { early->step("e=unknown-user"); }, "e=unknown-user");
         REQUIRE(early->server_error().has_value());
         CHECK(early->server_error()->summary == "e=unknown-user");
+        CHECK(early->done());
+        CHECK_THROWS_AS(early->step(kRfc7677.server_first), Error);
 
         // Server text is escaped in the message.
         auto hostile = after_server_first(kRfc7677, kRfc7677.server_first);
