@@ -1,0 +1,186 @@
+// CRLF line channel (RFC 5321 §2.3.8, RFC 3501 §2.2, RFC 1939 §3) over TCP or TLS: every read
+// and write under a deadline, capped buffers, and the STARTTLS rule of RFC 3207 §4 / RFC 2595
+// §3.1 that nothing received before the handshake may be used after it.
+#include "smtpauth/net/line_channel.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <string>
+
+#include "smtpauth/error.hpp"
+#include "smtpauth/secret.hpp"
+#include "tls_session.hpp"
+#include "wait.hpp"
+
+namespace smtpauth::net {
+
+struct LineChannel::Impl {
+    Socket socket;
+    LineLimits limits;
+    Transcript* transcript = nullptr;
+    std::string buffer;        // received, not yet returned by read_line
+    std::size_t received = 0;  // application bytes received on the connection
+    std::unique_ptr<TlsSession> tls;
+
+    // Reads at least one byte into buffer; returns false at end of stream.
+    bool fill(Deadline deadline);
+    std::size_t recv_plain(char* out, std::size_t n, Deadline deadline);
+    void send_plain(std::string_view data, Deadline deadline);
+    // True when the kernel holds bytes we have not read (peeked without consuming).
+    bool socket_has_data() const;
+};
+
+LineChannel::LineChannel(Socket socket, LineLimits limits, Transcript* transcript)
+    : impl_(std::make_unique<Impl>()) {
+    impl_->socket = std::move(socket);
+    impl_->limits = limits;
+    impl_->transcript = transcript;
+    if (transcript) transcript->set_before_tls(true);
+}
+
+LineChannel::~LineChannel() = default;
+
+std::size_t LineChannel::Impl::recv_plain(char* out, std::size_t n, Deadline deadline) {
+    for (;;) {
+        ssize_t r = ::recv(socket.get(), out, n, 0);
+        if (r >= 0) return static_cast<std::size_t>(r);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_ready(socket.get(), WaitFor::read, deadline, "waiting for data from the server");
+            continue;
+        }
+        if (errno == ECONNRESET) return 0;  // reported like any other close
+        throw Error(ErrorKind::protocol, "receive failed: " + errno_text(errno));
+    }
+}
+
+void LineChannel::Impl::send_plain(std::string_view data, Deadline deadline) {
+    while (!data.empty()) {
+        // MSG_NOSIGNAL: a peer that has gone away must be an error, not a SIGPIPE.
+        ssize_t r = ::send(socket.get(), data.data(), data.size(), MSG_NOSIGNAL);
+        if (r >= 0) {
+            data.remove_prefix(static_cast<std::size_t>(r));
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_ready(socket.get(), WaitFor::write, deadline, "sending to the server");
+            continue;
+        }
+        if (errno == EPIPE || errno == ECONNRESET)
+            throw Error(ErrorKind::protocol,
+                        "connection closed by server while sending (" + errno_text(errno) + ")");
+        throw Error(ErrorKind::protocol, "send failed: " + errno_text(errno));
+    }
+}
+
+bool LineChannel::Impl::socket_has_data() const {
+    char c;
+    ssize_t r = ::recv(socket.get(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r > 0;
+}
+
+bool LineChannel::Impl::fill(Deadline deadline) {
+    // Never read past the total cap (+1 to detect it): memory stays bounded whatever the
+    // peer sends.
+    constexpr std::size_t chunk = 16 * 1024;
+    std::size_t room = limits.max_total_bytes >= received ? limits.max_total_bytes - received : 0;
+    std::size_t want = std::min(chunk, room + 1);
+    char tmp[chunk];
+    std::size_t n = tls ? tls->read(tmp, want, deadline) : recv_plain(tmp, want, deadline);
+    if (n == 0) return false;
+    received += n;
+    if (received > limits.max_total_bytes)
+        throw Error(ErrorKind::protocol, "the server sent more than the limit of " +
+                                             std::to_string(limits.max_total_bytes) +
+                                             " bytes on this connection");
+    buffer.append(tmp, n);
+    return true;
+}
+
+std::string LineChannel::read_line(Deadline deadline) {
+    auto& im = *impl_;
+    std::size_t scanned = 0;
+    for (;;) {
+        auto lf = im.buffer.find('\n', scanned);
+        if (lf != std::string::npos) {
+            std::size_t len = lf;
+            if (len > 0 && im.buffer[len - 1] == '\r') --len;
+            if (len > im.limits.max_line)
+                throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
+                                                     std::to_string(im.limits.max_line) + " bytes");
+            std::string line = im.buffer.substr(0, len);
+            im.buffer.erase(0, lf + 1);
+            if (im.transcript) im.transcript->add(Direction::server, line);
+            return line;
+        }
+        scanned = im.buffer.size();
+        // +1: the CR of a CRLF split across reads is not part of the line.
+        if (im.buffer.size() > im.limits.max_line + 1)
+            throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
+                                                 std::to_string(im.limits.max_line) + " bytes");
+        if (!im.fill(deadline)) {
+            if (im.buffer.empty()) throw Error(ErrorKind::protocol, "connection closed by server");
+            throw Error(ErrorKind::protocol, "connection closed by server in the middle of a line");
+        }
+    }
+}
+
+void LineChannel::write_line(std::string_view line, Deadline deadline, Sensitivity s,
+                             std::string redacted) {
+    auto& im = *impl_;
+    std::string wire;
+    wire.reserve(line.size() + 2);
+    wire.append(line);
+    wire.append("\r\n");
+    if (im.tls)
+        im.tls->write(wire, deadline);
+    else
+        im.send_plain(wire, deadline);
+    if (s == Sensitivity::secret) wipe_string(wire);
+    if (im.transcript)
+        im.transcript->add(Direction::client, std::string(line), s, std::move(redacted));
+}
+
+TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
+    auto& im = *impl_;
+    if (im.tls) throw Error(ErrorKind::internal, "TLS is already active on this connection");
+    // A TLS server speaks only after our ClientHello, so any byte here came from someone
+    // else: the CVE-2021-22947 response-injection attack. Refuse instead of discarding, so
+    // the user learns that the path is hostile.
+    if (!im.buffer.empty() || im.socket_has_data()) {
+        std::string count =
+            im.buffer.empty() ? "unread bytes" : std::to_string(im.buffer.size()) + " bytes";
+        throw Error(ErrorKind::protocol,
+                    "data injected before TLS: the server sent " + count +
+                        " after the STARTTLS go-ahead, before the TLS handshake (possible "
+                        "STARTTLS injection attack)");
+    }
+    TlsInfo info;
+    im.tls = TlsSession::handshake(im.socket.get(), config, deadline, &info);
+    if (im.transcript) {
+        im.transcript->set_before_tls(false);
+        std::string text = "TLS established: " + info.version + " " + info.cipher;
+        if (!info.group.empty()) text += " " + info.group;
+        text += info.verified ? ", certificate verified"
+                              : ", certificate NOT verified: " + info.verify_error;
+        im.transcript->add(Direction::info, std::move(text));
+    }
+    return info;
+}
+
+bool LineChannel::has_buffered_input() const {
+    return !impl_->buffer.empty() || (impl_->tls && impl_->tls->pending() > 0);
+}
+
+bool LineChannel::is_tls() const {
+    return impl_->tls != nullptr;
+}
+
+std::size_t LineChannel::bytes_received() const {
+    return impl_->received;
+}
+
+}  // namespace smtpauth::net
