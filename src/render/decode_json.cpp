@@ -1,0 +1,62 @@
+// JSON rendering of decoded SASL tokens and transcripts (schema_version 1, man smtpauth).
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "render/decode_common.hpp"
+#include "smtpauth/codec.hpp"
+#include "smtpauth/render_decode.hpp"
+
+namespace smtpauth::render {
+
+namespace {
+
+// JSON strings must be UTF-8: valid text goes as is (the serializer escapes controls as
+// \u00XX), anything else in the escaped display form.
+nlohmann::json text_value(std::string_view s) {
+    if (codec::is_valid_utf8(s)) return std::string(s);
+    return codec::escape_for_display(s);
+}
+
+nlohmann::json nullable(std::string_view s) {
+    if (s.empty()) return nullptr;
+    return text_value(s);
+}
+
+}  // namespace
+
+std::string decode_json(const sasl::DecodeResult& result,
+                        const std::optional<sasl::PasswordCheck>& check,
+                        const DecodeRenderOptions& options) {
+    nlohmann::json messages = nlohmann::json::array();
+    for (const auto& m : result.messages) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (const auto& f : m.fields) {
+            bool hidden = f.secret() && !options.show_secrets;
+            nlohmann::json field = {
+                {"name", text_value(f.name())},
+                {"value", hidden ? nlohmann::json(nullptr) : text_value(f.value())},
+                {"secret", f.secret()},
+                {"hidden", hidden}};
+            if (f.secret()) field["bytes"] = f.size();
+            fields.push_back(std::move(field));
+        }
+        nlohmann::json notes = nlohmann::json::array();
+        for (const auto& n : m.notes) notes.push_back(text_value(n));
+        messages.push_back({{"line", m.line},
+                            {"direction", decode_detail::direction_name(m.direction)},
+                            {"mechanism", nullable(m.mechanism)},
+                            {"kind", m.kind},
+                            {"summary", text_value(m.summary)},
+                            {"fields", std::move(fields)},
+                            {"notes", std::move(notes)}});
+    }
+    nlohmann::json doc = {{"schema_version", 1}, {"messages", std::move(messages)}};
+    if (check)
+        doc["check_password"] = {
+            {"mechanism", check->mechanism}, {"line", check->line}, {"matches", check->matches}};
+    else
+        doc["check_password"] = nullptr;
+    return doc.dump(2) + "\n";
+}
+
+}  // namespace smtpauth::render

@@ -1,0 +1,63 @@
+// --check-password: whether a password produced the decoded PLAIN (RFC 4616), LOGIN,
+// CRAM-* (RFC 2195) or SCRAM-* (RFC 5802 §3, RFC 7677) message. The CRAM and SCRAM
+// arithmetic is sasl-core's (smtpauth/sasl/verify.hpp); this file picks what to check.
+#include <string>
+#include <string_view>
+
+#include "crypto/crypto.hpp"
+#include "sasl/token_internal.hpp"
+#include "smtpauth/error.hpp"
+#include "smtpauth/sasl/verify.hpp"
+
+namespace smtpauth::sasl {
+
+namespace {
+
+// The same cap the SCRAM client applies (MechanismOptions::scram_max_iterations): a crafted
+// transcript must not make the check spin for hours.
+constexpr std::uint32_t kMaxCheckIterations = 1000000;
+
+bool check_cram(const CheckMaterial& m, std::string_view password) {
+    auto expected = cram_digest(m.mechanism, password, m.challenge);
+    if (!expected) return false;
+    std::string given(m.digest_hex.reveal());
+    for (char& c : given)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    bool ok = crypto::constant_time_equal(given, *expected);
+    wipe_string(given);
+    wipe_string(*expected);
+    return ok;
+}
+
+bool check_scram_material(const CheckMaterial& m, std::string_view password) {
+    if (m.iterations > kMaxCheckIterations)
+        throw Error(ErrorKind::bad_input, "SCRAM iteration count " + std::to_string(m.iterations) +
+                                              " is above the cap of 1000000 for --check-password");
+    return check_scram(m.mechanism, password, m.client_first, m.server_first, m.client_final)
+        .proof_matches;
+}
+
+}  // namespace
+
+std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password) {
+    if (result.checkable.empty()) return std::nullopt;
+    const CheckMaterial& m = result.checkable.back();
+    PasswordCheck check;
+    check.mechanism = m.mechanism;
+    check.line = m.line;
+    switch (m.kind) {
+        case CheckMaterial::Kind::plain:
+        case CheckMaterial::Kind::login:
+            check.matches = crypto::constant_time_equal(m.password.reveal(), password.reveal());
+            break;
+        case CheckMaterial::Kind::cram:
+            check.matches = check_cram(m, password.reveal());
+            break;
+        case CheckMaterial::Kind::scram:
+            check.matches = check_scram_material(m, password.reveal());
+            break;
+    }
+    return check;
+}
+
+}  // namespace smtpauth::sasl

@@ -1,0 +1,523 @@
+// Decodes whole inputs line by line, carrying the exchange context from line to line:
+// SMTP AUTH (RFC 4954 §4), IMAP AUTHENTICATE (RFC 3501 §6.2.2, RFC 4959), POP3 AUTH
+// (RFC 5034 §4); the SASL framing rules of RFC 4422 §3 (initial response, "=", "*").
+#include <string>
+#include <string_view>
+
+#include "sasl/token_internal.hpp"
+#include "smtpauth/codec.hpp"
+#include "smtpauth/error.hpp"
+
+namespace smtpauth::sasl {
+
+namespace {
+
+using namespace token_detail;
+
+bool valid_mechanism_name(std::string_view name) {
+    if (name.empty() || name.size() > 20) return false;
+    for (char c : name)
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    return true;
+}
+
+bool is_redacted(std::string_view payload) {
+    if (!payload.starts_with("<")) return false;
+    std::string u = upper(payload);
+    return u.find("REDACTED") != std::string::npos || u.find("HIDDEN") != std::string::npos;
+}
+
+bool is_scram(std::string_view mech) {
+    return mech.starts_with("SCRAM");
+}
+bool is_cram(std::string_view mech) {
+    return mech.starts_with("CRAM");
+}
+
+void note_mismatch(DecodedMessage& msg, std::string_view named) {
+    std::string note =
+        "content is " + msg.mechanism + ", but the exchange named " + std::string(named);
+    if (named == "OAUTHBEARER" && msg.mechanism == "XOAUTH2")
+        note += " (old curl sent XOAUTH2's format as OAUTHBEARER; servers reject it)";
+    msg.notes.push_back(note);
+}
+
+// Explains client bytes with what the exchange knows.
+void explain_client(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result,
+                    const DecodeOptions& options) {
+    msg.direction = TokenDirection::client;
+    const std::string named = ex.mechanism;
+    Recognition rec = recognise(data);
+    if (data.empty()) {
+        msg.mechanism = named;
+        if (named == "XOAUTH2" || ex.last_server_kind == "error-json") {
+            msg.kind = "error-ack";
+            msg.summary = "empty response acknowledging the server's error";
+        } else if (ex.last_server_kind == "server-final") {
+            msg.kind = "client-response";
+            msg.summary = "empty response after the server-final message";
+        } else if (named == "EXTERNAL") {
+            explain_external(data, msg);
+        } else {
+            msg.kind = "client-response";
+            msg.summary = "empty response";
+        }
+        return;
+    }
+    auto by_content = [&]() -> bool {
+        switch (rec.what) {
+            case Recognised::plain:
+                explain_plain(data, msg, ex, result);
+                return true;
+            case Recognised::xoauth2:
+                explain_xoauth2(data, msg, options);
+                return true;
+            case Recognised::oauthbearer:
+            case Recognised::oauth_ack:
+                explain_oauthbearer(data, msg, options);
+                return true;
+            case Recognised::scram_client_first:
+            case Recognised::scram_client_final:
+                explain_scram(data, TokenDirection::client, msg, ex, result);
+                return true;
+            case Recognised::cram_response:
+                explain_cram_response(data, msg, ex, result);
+                return true;
+            case Recognised::ntlm:
+                explain_ntlm(data, msg);
+                return true;
+            default:
+                return false;
+        }
+    };
+    if (named == "LOGIN") return explain_login(data, TokenDirection::client, msg, ex, result);
+    if (is_cram(named)) return explain_cram_response(data, msg, ex, result);
+    if (is_scram(named)) return explain_scram(data, TokenDirection::client, msg, ex, result);
+    if (named == "EXTERNAL") return explain_external(data, msg);
+    if (named == "ANONYMOUS") return explain_anonymous(data, msg);
+    if (named == "PLAIN" || named == "XOAUTH2" || named == "OAUTHBEARER") {
+        bool strong = rec.what == Recognised::plain || rec.what == Recognised::xoauth2 ||
+                      rec.what == Recognised::oauthbearer || rec.what == Recognised::oauth_ack;
+        if (strong && rec.mechanism != named) {
+            by_content();
+            ex.mechanism = named;
+            note_mismatch(msg, named);
+            return;
+        }
+        if (named == "PLAIN") return explain_plain(data, msg, ex, result);
+        if (named == "XOAUTH2") return explain_xoauth2(data, msg, options);
+        return explain_oauthbearer(data, msg, options);
+    }
+    if (by_content()) {
+        if (ex.mechanism.empty() || ex.mechanism == "SCRAM" || ex.mechanism == "CRAM")
+            if (!msg.mechanism.empty()) ex.mechanism = msg.mechanism;
+        if (!named.empty() && ex.named && msg.mechanism != named &&
+            !(named == "SCRAM" && is_scram(msg.mechanism)))
+            note_mismatch(msg, named);
+        return;
+    }
+    msg.mechanism = named;
+    explain_unknown(data, msg);
+    if (!named.empty()) msg.notes.push_back(named + " messages are not explained in detail");
+}
+
+// Explains server bytes (a challenge) with what the exchange knows.
+void explain_server(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result) {
+    msg.direction = TokenDirection::server;
+    const std::string named = ex.mechanism;
+    if (data.empty()) {
+        msg.mechanism = named;
+        msg.kind = "challenge";
+        msg.summary = "empty challenge: the server waits for the client's response";
+        return;
+    }
+    Recognition rec = recognise(data);
+    if (named == "LOGIN") return explain_login(data, TokenDirection::server, msg, ex, result);
+    if (is_cram(named)) return explain_cram_challenge(data, msg, ex);
+    if (is_scram(named)) return explain_scram(data, TokenDirection::server, msg, ex, result);
+    if (named == "XOAUTH2" || named == "OAUTHBEARER") {
+        msg.mechanism = named;
+        if (explain_server_json(data, msg)) return;
+        msg.kind = "challenge";
+        explain_unknown(data, msg);
+        msg.notes.push_back("expected a JSON error object from the server");
+        return;
+    }
+    switch (rec.what) {
+        case Recognised::login_prompt:
+            return explain_login(data, TokenDirection::server, msg, ex, result);
+        case Recognised::cram_challenge:
+            return explain_cram_challenge(data, msg, ex);
+        case Recognised::scram_server_first:
+        case Recognised::scram_server_final:
+            return explain_scram(data, TokenDirection::server, msg, ex, result);
+        case Recognised::json:
+            if (explain_server_json(data, msg)) {
+                if (ex.mechanism.empty()) ex.mechanism = msg.mechanism;
+                return;
+            }
+            break;
+        case Recognised::ntlm:
+            return explain_ntlm(data, msg);
+        default:
+            break;
+    }
+    msg.mechanism = named;
+    msg.kind = "challenge";
+    explain_unknown(data, msg);
+    if (named == "PLAIN" || named == "EXTERNAL" || named == "ANONYMOUS")
+        msg.notes.push_back(named + " expects an empty challenge");
+}
+
+class Decoder {
+  public:
+    Decoder(const DecodeOptions& options, bool several) : options_(options), several_(several) {}
+
+    void line(std::size_t number, std::string_view text) {
+        try {
+            if (text.size() > kDecodeMaxLineBytes)
+                throw Error(ErrorKind::bad_input,
+                            "longer than the line cap of 64 KiB (" + byte_count(text.size()) + ")");
+            process(number, text);
+        } catch (const Error& e) {
+            if (!several_ || e.kind() != ErrorKind::bad_input) throw;
+            throw Error(e.kind(), "line " + std::to_string(number) + ": " + e.what());
+        }
+    }
+
+    DecodeResult take() { return std::move(result_); }
+
+  private:
+    void begin_if_idle(std::size_t number) {
+        if (ex_.active) return;
+        ex_ = Exchange{};
+        ex_.active = true;
+        ex_.start_line = number;
+    }
+
+    void end_exchange() { ex_ = Exchange{}; }
+
+    void push(DecodedMessage msg) { result_.messages.push_back(std::move(msg)); }
+
+    // Base64 payload -> bytes; "=" is an empty response; returns nullopt for redacted lines.
+    std::optional<Bytes> payload_bytes(std::string_view payload, DecodedMessage& msg,
+                                       bool allow_raw) {
+        if (payload == "=") {
+            msg.notes.push_back("'=' stands for an empty response");
+            return Bytes{};
+        }
+        if (is_redacted(payload)) return std::nullopt;
+        std::string why;
+        if (auto bytes = codec::try_base64_decode(payload, &why)) return bytes;
+        if (allow_raw) {
+            Recognition r = recognise(payload);
+            if (r.what != Recognised::none && r.what != Recognised::empty) {
+                msg.notes.push_back("not base64: read as raw text");
+                return Bytes(payload);
+            }
+        }
+        throw Error(ErrorKind::bad_input, why.empty() ? "invalid base64" : why);
+    }
+
+    void redacted(DecodedMessage& msg) {
+        msg.kind = "redacted";
+        msg.mechanism = ex_.mechanism;
+        msg.summary = "redacted in the transcript: nothing to decode";
+    }
+
+    void process(std::size_t number, std::string_view text) {
+        ParsedLine p = parse_line(text);
+        DecodedMessage msg;
+        msg.line = number;
+        msg.direction = p.prefix_direction;
+        switch (p.shape) {
+            case LineShape::blank:
+                if (!ex_.active || !ex_.expect_client ||
+                    p.prefix_direction == TokenDirection::server)
+                    return;  // layout, not a message
+                explain_client({}, msg, ex_, &result_, options_);
+                ex_.expect_client = false;
+                ++ex_.client_messages;
+                return push(std::move(msg));
+            case LineShape::info:
+                msg.kind = "skipped";
+                msg.summary = "local event of the transcript";
+                msg.fields.emplace_back("text", std::string(p.text));
+                return push(std::move(msg));
+            case LineShape::cancel:
+                msg.direction = TokenDirection::client;
+                msg.kind = "cancel";
+                msg.mechanism = ex_.mechanism;
+                msg.summary = "client cancels the exchange (*)";
+                end_exchange();
+                return push(std::move(msg));
+            case LineShape::auth_command:
+                return auth_command(p, msg, number);
+            case LineShape::challenge:
+                return challenge(p, msg, number);
+            case LineShape::bare:
+                return bare(p, msg, number);
+            case LineShape::text:
+                return free_text(p, msg, number);
+            case LineShape::smtp_reply:
+                return smtp_reply(p, msg);
+            case LineShape::imap_tagged:
+                return outcome(msg, p.keyword == "OK", std::string(p.text),
+                               p.keyword == "OK" || p.keyword == "NO" || p.keyword == "BAD");
+            case LineShape::pop3_ok:
+                return outcome(msg, true, std::string(p.text), true);
+            case LineShape::pop3_err:
+                return outcome(msg, false, std::string(p.text), true);
+            case LineShape::imap_untagged:
+                msg.direction = TokenDirection::server;
+                msg.kind = "skipped";
+                msg.summary = "IMAP untagged response (not part of AUTH)";
+                msg.fields.emplace_back("text", std::string(p.text));
+                return push(std::move(msg));
+            case LineShape::command:
+                return command(p, msg);
+        }
+    }
+
+    void auth_command(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        if (!valid_mechanism_name(p.mechanism))
+            throw Error(ErrorKind::bad_input, "'" + codec::escape_for_display(p.mechanism) +
+                                                  "' is not a valid SASL mechanism name "
+                                                  "(RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)");
+        if (ex_.active && ex_.named)
+            msg.notes.push_back("the previous exchange (line " + std::to_string(ex_.start_line) +
+                                ") ended without a result line");
+        end_exchange();
+        begin_if_idle(number);
+        ex_.mechanism = p.mechanism;
+        ex_.named = true;
+        msg.direction = TokenDirection::client;
+        std::string verb = p.tag.empty() ? "AUTH " : std::string(p.tag) + " AUTHENTICATE ";
+        if (!p.has_payload) {
+            msg.kind = "auth-command";
+            msg.mechanism = p.mechanism;
+            msg.summary = verb + p.mechanism + " (no initial response)";
+            return push(std::move(msg));
+        }
+        auto bytes = payload_bytes(p.payload, msg, false);
+        if (!bytes) {
+            redacted(msg);
+            return push(std::move(msg));
+        }
+        explain_client(*bytes, msg, ex_, &result_, options_);
+        wipe_string(*bytes);
+        ++ex_.client_messages;
+        msg.summary = verb + p.mechanism + " with initial response: " + msg.summary;
+        if (p.mechanism == "CRAM-MD5" || is_cram(p.mechanism))
+            msg.notes.push_back("CRAM mechanisms have no initial response: servers answer 501");
+        push(std::move(msg));
+    }
+
+    void challenge(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        begin_if_idle(number);
+        msg.direction = TokenDirection::server;
+        if (p.payload.find(' ') != std::string_view::npos) {
+            msg.kind = "challenge";
+            msg.mechanism = ex_.mechanism;
+            msg.summary = "continuation with text (not base64)";
+            msg.fields.emplace_back("text", std::string(p.payload));
+        } else {
+            auto bytes = payload_bytes(p.payload, msg, false);
+            if (!bytes) {
+                redacted(msg);
+            } else {
+                explain_server(*bytes, msg, ex_, &result_);
+                ex_.last_server_kind = msg.kind;
+            }
+        }
+        ++ex_.server_messages;
+        ex_.expect_client = true;
+        push(std::move(msg));
+    }
+
+    TokenDirection guess_direction(const ParsedLine& p, BytesView bytes) const {
+        if (p.prefix_direction != TokenDirection::unknown) return p.prefix_direction;
+        Recognition r = recognise(bytes);
+        if (r.direction != TokenDirection::unknown) return r.direction;
+        if (ex_.active && ex_.expect_client) return TokenDirection::client;
+        if (ex_.active && ex_.mechanism == "LOGIN") return TokenDirection::client;
+        return TokenDirection::unknown;
+    }
+
+    void bare(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        auto bytes = payload_bytes(p.payload, msg, true);
+        if (!bytes) {
+            redacted(msg);
+            return push(std::move(msg));
+        }
+        TokenDirection dir = guess_direction(p, *bytes);
+        begin_if_idle(number);
+        if (dir == TokenDirection::server) {
+            explain_server(*bytes, msg, ex_, &result_);
+            ex_.last_server_kind = msg.kind;
+            ex_.expect_client = true;
+            ++ex_.server_messages;
+        } else if (dir == TokenDirection::client) {
+            explain_client(*bytes, msg, ex_, &result_, options_);
+            ex_.expect_client = false;
+            ++ex_.client_messages;
+        } else {
+            explain_client(*bytes, msg, ex_, &result_, options_);
+            if (msg.kind == "unknown") msg.direction = TokenDirection::unknown;
+            ex_.expect_client = false;
+        }
+        wipe_string(*bytes);
+        push(std::move(msg));
+    }
+
+    // Several words that fit no protocol form: raw CRAM responses or JSON are still explained.
+    void free_text(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        Recognition r = recognise(p.payload);
+        if (r.what == Recognised::cram_response || r.what == Recognised::json ||
+            r.what == Recognised::login_prompt) {
+            begin_if_idle(number);
+            msg.notes.push_back("not base64: read as raw text");
+            Bytes raw(p.payload);
+            if (r.direction == TokenDirection::server) {
+                explain_server(raw, msg, ex_, &result_);
+                if (msg.kind != "unknown") {
+                    ex_.last_server_kind = msg.kind;
+                    ex_.expect_client = true;
+                    return push(std::move(msg));
+                }
+            } else {
+                explain_client(raw, msg, ex_, &result_, options_);
+                ex_.expect_client = false;
+                return push(std::move(msg));
+            }
+            msg = DecodedMessage{};
+            msg.line = number;
+        }
+        msg.kind = "skipped";
+        msg.summary = "not an AUTH line";
+        msg.fields.emplace_back("text", std::string(p.text));
+        push(std::move(msg));
+    }
+
+    static const char* reply_hint(int code) {
+        switch (code) {
+            case 432:
+                return "a password transition is needed";
+            case 454:
+                return "temporary authentication failure (server-side problem)";
+            case 500:
+                return "authentication exchange line too long, or command unknown";
+            case 501:
+                return "the server could not decode the response, or it was cancelled";
+            case 503:
+                return "bad sequence (already authenticated, or inside a mail transaction)";
+            case 504:
+                return "mechanism not supported";
+            case 530:
+                return "authentication (or STARTTLS) required first";
+            case 534:
+                return "mechanism too weak for this user";
+            case 535:
+                return "credentials rejected";
+            case 538:
+                return "encryption required for this mechanism";
+            default:
+                return nullptr;
+        }
+    }
+
+    void smtp_reply(const ParsedLine& p, DecodedMessage& msg) {
+        if (const char* hint = reply_hint(p.code)) msg.notes.push_back(hint);
+        bool outcome_code = p.code == 235 || (p.code >= 400 && p.code < 600);
+        outcome(msg, p.code == 235, std::string(p.text), outcome_code && !p.continued);
+    }
+
+    // A result line: ends the exchange when one is active.
+    void outcome(DecodedMessage& msg, bool success, std::string text, bool final_line) {
+        msg.direction = TokenDirection::server;
+        msg.fields.emplace_back("reply", std::move(text));
+        if (!ex_.active) {
+            msg.kind = "reply";
+            msg.summary = "server reply (not part of AUTH)";
+            return push(std::move(msg));
+        }
+        msg.mechanism = ex_.mechanism;
+        msg.kind = success ? "success" : "failure";
+        msg.summary = success ? "authentication succeeded" : "authentication failed";
+        if (success && is_scram(ex_.mechanism) && ex_.last_server_kind != "server-final")
+            msg.notes.push_back(
+                "success without a server-final v=: the server never proved "
+                "it knows the password; a SCRAM client must treat this as failure");
+        if (final_line) end_exchange();
+        push(std::move(msg));
+    }
+
+    void command(const ParsedLine& p, DecodedMessage& msg) {
+        msg.direction = TokenDirection::client;
+        msg.kind = "command";
+        msg.summary = p.keyword + " command (not part of SASL)";
+        if (p.keyword == "PASS") {
+            msg.summary = "POP3 PASS: the password in clear text";
+            msg.fields.emplace_back("password", std::string(p.payload), true);
+        } else if (p.keyword == "LOGIN" && !p.tag.empty()) {
+            msg.summary = "IMAP LOGIN: user and password in clear text";
+            std::string_view args = p.payload;
+            auto sp = args.find(' ');
+            msg.fields.emplace_back("user", std::string(args.substr(0, sp)));
+            msg.fields.emplace_back(
+                "password", sp == std::string_view::npos ? "" : std::string(args.substr(sp + 1)),
+                true);
+        } else if (p.keyword == "APOP") {
+            msg.summary = "POP3 APOP: user and MD5 digest";
+            std::string_view args = p.payload;
+            auto sp = args.find(' ');
+            msg.fields.emplace_back("user", std::string(args.substr(0, sp)));
+            msg.fields.emplace_back(
+                "digest", sp == std::string_view::npos ? "" : std::string(args.substr(sp + 1)),
+                true);
+        } else {
+            msg.fields.emplace_back("text", std::string(p.text));
+        }
+        msg.kind = "skipped";
+        push(std::move(msg));
+    }
+
+    const DecodeOptions& options_;
+    bool several_;
+    Exchange ex_;
+    DecodeResult result_;
+};
+
+}  // namespace
+
+DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options) {
+    std::size_t total = 0;
+    for (const auto& l : lines) total += l.size() + 1;
+    if (total > kDecodeMaxTotalBytes)
+        throw Error(ErrorKind::bad_input,
+                    "input exceeds the 1 MiB cap (" + token_detail::byte_count(total) + ")");
+    Decoder decoder(options, lines.size() > 1);
+    for (std::size_t i = 0; i < lines.size(); ++i) decoder.line(i + 1, lines[i]);
+    return decoder.take();
+}
+
+DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint,
+                               TokenDirection direction, const DecodeOptions& options) {
+    Exchange ex;
+    ex.active = true;
+    ex.mechanism = upper(mechanism_hint);
+    ex.named = !mechanism_hint.empty();
+    if (ex.mechanism == "LOGIN" && direction == TokenDirection::client)
+        ex.login_next = Exchange::LoginNext::user;
+    DecodedMessage msg;
+    msg.line = 1;
+    if (direction == TokenDirection::unknown) direction = recognise(payload).direction;
+    if (direction == TokenDirection::server)
+        explain_server(payload, msg, ex, nullptr);
+    else
+        explain_client(payload, msg, ex, nullptr, options);
+    return msg;
+}
+
+}  // namespace smtpauth::sasl
