@@ -12,12 +12,12 @@ namespace {
 
 // JSON strings must be UTF-8: valid text goes as is (the serializer escapes controls as
 // \u00XX), anything else in the escaped display form.
-nlohmann::json text_value(std::string_view s) {
+nlohmann::ordered_json text_value(std::string_view s) {
     if (codec::is_valid_utf8(s)) return std::string(s);
     return codec::escape_for_display(s);
 }
 
-nlohmann::json nullable(std::string_view s) {
+nlohmann::ordered_json nullable(std::string_view s) {
     if (s.empty()) return nullptr;
     return text_value(s);
 }
@@ -27,20 +27,20 @@ nlohmann::json nullable(std::string_view s) {
 std::string decode_json(const sasl::DecodeResult& result,
                         const std::optional<sasl::PasswordCheck>& check,
                         const DecodeRenderOptions& options) {
-    nlohmann::json messages = nlohmann::json::array();
+    nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     for (const auto& m : result.messages) {
-        nlohmann::json fields = nlohmann::json::array();
+        nlohmann::ordered_json fields = nlohmann::ordered_json::array();
         for (const auto& f : m.fields) {
             bool hidden = f.secret() && !options.show_secrets;
-            nlohmann::json field = {
+            nlohmann::ordered_json field = {
                 {"name", text_value(f.name())},
-                {"value", hidden ? nlohmann::json(nullptr) : text_value(f.value())},
+                {"value", hidden ? nlohmann::ordered_json(nullptr) : text_value(f.value())},
                 {"secret", f.secret()},
                 {"hidden", hidden}};
             if (f.secret()) field["bytes"] = f.size();
             fields.push_back(std::move(field));
         }
-        nlohmann::json notes = nlohmann::json::array();
+        nlohmann::ordered_json notes = nlohmann::ordered_json::array();
         for (const auto& n : m.notes) notes.push_back(text_value(n));
         messages.push_back({{"line", m.line},
                             {"direction", decode_detail::direction_name(m.direction)},
@@ -50,11 +50,13 @@ std::string decode_json(const sasl::DecodeResult& result,
                             {"fields", std::move(fields)},
                             {"notes", std::move(notes)}});
     }
-    nlohmann::json doc = {{"schema_version", 1}, {"messages", std::move(messages)}};
-    if (check)
+    nlohmann::ordered_json doc = {{"schema_version", 1}, {"messages", std::move(messages)}};
+    if (check) {
         doc["check_password"] = {
             {"mechanism", check->mechanism}, {"line", check->line}, {"matches", check->matches}};
-    else
+        if (check->server_signature_matches)
+            doc["check_password"]["server_signature_matches"] = *check->server_signature_matches;
+    } else
         doc["check_password"] = nullptr;
     return doc.dump(2) + "\n";
 }

@@ -47,6 +47,10 @@ std::string decode_text(const sasl::DecodeResult& result,
     if (check) {
         out += check->matches ? "password matches" : "password does NOT match";
         out += " (" + check->mechanism + ", line " + std::to_string(check->line) + ")\n";
+        if (check->server_signature_matches)
+            out += *check->server_signature_matches
+                       ? "server signature v= matches: the server knows this password too\n"
+                       : "server signature v= does NOT match this password\n";
     }
     return out;
 }

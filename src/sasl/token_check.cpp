@@ -29,12 +29,14 @@ bool check_cram(const CheckMaterial& m, std::string_view password) {
     return ok;
 }
 
-bool check_scram_material(const CheckMaterial& m, std::string_view password) {
+ScramCheck check_scram_material(const CheckMaterial& m, std::string_view password) {
     if (m.iterations > kMaxCheckIterations)
         throw Error(ErrorKind::bad_input, "SCRAM iteration count " + std::to_string(m.iterations) +
                                               " is above the cap of 1000000 for --check-password");
-    return check_scram(m.mechanism, password, m.client_first, m.server_first, m.client_final)
-        .proof_matches;
+    std::optional<std::string_view> server_final;
+    if (!m.server_final.empty()) server_final = m.server_final;
+    return check_scram(m.mechanism, password, m.client_first, m.server_first, m.client_final,
+                       server_final);
 }
 
 }  // namespace
@@ -53,9 +55,12 @@ std::optional<PasswordCheck> check_password(const DecodeResult& result, const Se
         case CheckMaterial::Kind::cram:
             check.matches = check_cram(m, password.reveal());
             break;
-        case CheckMaterial::Kind::scram:
-            check.matches = check_scram_material(m, password.reveal());
+        case CheckMaterial::Kind::scram: {
+            ScramCheck scram = check_scram_material(m, password.reveal());
+            check.matches = scram.proof_matches;
+            check.server_signature_matches = scram.server_signature_matches;
             break;
+        }
     }
     return check;
 }

@@ -155,13 +155,16 @@ void client_first(std::string_view s, DecodedMessage& msg, Exchange& ex) {
     std::string_view flag = s.substr(0, c1);
     std::string_view authz = s.substr(c1 + 1, c2 - c1 - 1);
     if (flag == "n") {
-        msg.fields.emplace_back("gs2-flag", "n (client does not support channel binding)");
+        msg.fields.emplace_back("gs2-flag", "n");
+        msg.notes.push_back("gs2 n: the client does not support channel binding");
     } else if (flag == "y") {
-        msg.fields.emplace_back("gs2-flag",
-                                "y (client supports channel binding, thinks the server does not)");
+        msg.fields.emplace_back("gs2-flag", "y");
+        msg.notes.push_back(
+            "gs2 y: the client supports channel binding but thinks the server "
+            "does not (a server offering -PLUS must fail this)");
     } else if (flag.starts_with("p=")) {
-        msg.fields.emplace_back("gs2-flag",
-                                "p (channel binding type " + std::string(flag.substr(2)) + ")");
+        msg.fields.emplace_back("gs2-flag", std::string(flag));
+        msg.notes.push_back("gs2 p: channel binding of type " + std::string(flag.substr(2)));
     } else {
         throw Error(ErrorKind::bad_input,
                     std::string(what) + ": GS2 channel-binding flag must be n, y or p=...");
@@ -293,7 +296,7 @@ void client_final(std::string_view s, DecodedMessage& msg, Exchange& ex, DecodeR
 }
 
 // server-final-message = (server-error / verifier) ["," extensions]
-void server_final(std::string_view s, DecodedMessage& msg, Exchange& ex) {
+void server_final(std::string_view s, DecodedMessage& msg, Exchange& ex, DecodeResult* result) {
     const std::string_view what = "SCRAM server-final";
     msg.kind = "server-final";
     msg.direction = TokenDirection::server;
@@ -306,6 +309,14 @@ void server_final(std::string_view s, DecodedMessage& msg, Exchange& ex) {
             "the client must compare v= with its own ServerSignature before "
             "trusting a success reply");
         settle_mechanism(msg, ex, sig.size());
+        // Completes the material of this exchange's client-final, so that --check-password
+        // can say whether the server knew the password too.
+        if (result && !result->checkable.empty()) {
+            auto& m = result->checkable.back();
+            if (m.kind == CheckMaterial::Kind::scram && m.server_first == ex.scram_server_first &&
+                m.server_final.empty())
+                m.server_final = std::string(s);
+        }
     } else if (attrs[0].name == 'e') {
         msg.summary = "SCRAM server-final message (error)";
         msg.fields.emplace_back("server-error", std::string(attrs[0].value));
@@ -340,7 +351,7 @@ void explain_scram(BytesView data, TokenDirection dir, DecodedMessage& msg, Exch
             client_final(data, msg, ex, result);
             break;
         case Recognised::scram_server_final:
-            server_final(data, msg, ex);
+            server_final(data, msg, ex, result);
             break;
         default: {
             // Named SCRAM, content fits no message: say which one the position expected.

@@ -208,6 +208,7 @@ class CheckPassword(unittest.TestCase):
         proc = run(["--check-password-env", "PW", *SCRAM_SHA256], env={"PW": "pencil"})
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn("password matches (SCRAM-SHA-256", out(proc))
+        self.assertIn("server signature v= matches", out(proc))
         proc = run(["--check-password-stdin", *SCRAM_SHA256], stdin="pencil2\n")
         self.assertEqual(proc.returncode, 1, proc.stderr)
         self.assertIn("password does NOT match", out(proc))

@@ -76,6 +76,7 @@ struct CheckMaterial {
     std::string client_first;
     std::string server_first;
     std::string client_final;
+    std::string server_final;  // when the transcript holds it: v= is checked too
     std::uint32_t iterations = 0;
 };
 
@@ -106,6 +107,9 @@ struct PasswordCheck {
     std::string mechanism;
     std::size_t line = 0;
     bool matches = false;
+    // SCRAM with a server-final v= in the input: whether the server's signature is the one
+    // this password gives (a server that knows the password). nullopt otherwise.
+    std::optional<bool> server_signature_matches;
 };
 
 // Whether `password` produced the last checkable message of the input (PLAIN, LOGIN, CRAM-*,

@@ -49,7 +49,7 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(cf.mechanism == "SCRAM-SHA-1");
         CHECK(field(cf, "user") == "user");
         CHECK(field(cf, "client-nonce") == "fyko+d2lbbFgONRv9qkxdawL");
-        CHECK(field(cf, "gs2-flag")->starts_with("n "));
+        CHECK(field(cf, "gs2-flag") == "n");
         const auto& sf = res.messages[1];
         CHECK(sf.kind == "server-first");
         CHECK(field(sf, "client-nonce") == "fyko+d2lbbFgONRv9qkxdawL");
@@ -73,7 +73,10 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(check->mechanism == "SCRAM-SHA-1");
         CHECK(check->line == 3);
         CHECK(check->matches);
-        CHECK_FALSE(check_password(res, Secret("pencil!"))->matches);
+        CHECK(check->server_signature_matches == true);
+        auto wrong = check_password(res, Secret("pencil!"));
+        CHECK_FALSE(wrong->matches);
+        CHECK(wrong->server_signature_matches == false);
     }
 
     TEST_CASE("SCRAM-SHA-256 RFC 7677 transcript: the nonce with % ) $ survives") {
@@ -93,6 +96,18 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(res.messages[2].mechanism == "SCRAM-SHA-1");
         CHECK(res.messages[1].direction == TokenDirection::server);
         CHECK(check_password(res, Secret("pencil"))->matches);
+    }
+
+    TEST_CASE("a forged server-final v= is caught by --check-password") {
+        auto lines = smtp_transcript("SCRAM-SHA-1", kSha1[0], kSha1[1], kSha1[2],
+                                     "v=AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        auto check = check_password(decode_lines(lines), Secret("pencil"));
+        REQUIRE(check);
+        CHECK(check->matches);
+        CHECK(check->server_signature_matches == false);
+        std::vector<std::string> no_final{kSha1[0], kSha1[1], kSha1[2]};
+        CHECK_FALSE(check_password(decode_lines(no_final), Secret("pencil"))
+                        ->server_signature_matches.has_value());
     }
 
     TEST_CASE("SCRAM without the server-first cannot be checked") {
