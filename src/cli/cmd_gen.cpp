@@ -10,6 +10,7 @@
 #include "cli/gen_protocol_line.hpp"
 #include "cli/gen_request.hpp"
 #include "cli/secret_input.hpp"
+#include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
 #include "smtpauth/secret.hpp"
@@ -82,7 +83,8 @@ GenRequest build_request(GenArgs& a) {
     GenRequest r;
     const sasl::MechanismInfo* info = sasl::find_mechanism(a.mechanism);
     if (info == nullptr) {
-        throw Error(ErrorKind::usage, "unknown mechanism '" + a.mechanism +
+        throw Error(ErrorKind::usage, "unknown mechanism '" +
+                                          codec::escape_for_display(a.mechanism) +
                                           "'; known mechanisms: " + known_mechanisms());
     }
     r.mechanism = info;
@@ -120,7 +122,8 @@ GenRequest build_request(GenArgs& a) {
     if (given(a.line_opt)) {
         r.line = parse_line_protocol(a.line);
         if (!r.line) {
-            throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" + a.line + "'");
+            throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" +
+                                              codec::escape_for_display(a.line) + "'");
         }
     }
     r.allow_initial_response = !a.no_initial_response;
