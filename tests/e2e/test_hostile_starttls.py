@@ -140,6 +140,40 @@ class StartTlsStripping(HostileCase):
                 self.check(server, self.probe(server, f"imap://127.0.0.1:{server.port}"),
                            "STARTTLS")
 
+    def test_odd_replies_to_starttls(self):
+        """Anything but the go-ahead: a continuation, another tag's OK, an untagged OK only,
+        a POP3 continuation. Failure before credentials, no handshake. (An untagged OK is
+        legal before the tagged reply, so the client waits for it: a timeout.)"""
+        def imap_cont(s, tag):
+            s.send(b"+ go ahead\r\n")
+            s.wait_close(10)
+
+        def imap_other_tag(s, tag):
+            s.send(b"X999 OK Begin TLS negotiation now\r\n")
+            s.wait_close(10)
+
+        def imap_untagged(s, tag):
+            s.send(b"* OK Begin TLS negotiation now\r\n")
+            s.wait_close(10)
+
+        def pop3_cont(s):
+            s.send(b"+ go ahead\r\n")
+            s.wait_close(10)
+        for name, proto, script in (("imap-continuation", "imap", ImapScript(starttls=imap_cont)),
+                                    ("imap-other-tag", "imap", ImapScript(starttls=imap_other_tag)),
+                                    ("imap-untagged", "imap", ImapScript(starttls=imap_untagged)),
+                                    ("pop3-continuation", "pop3", Pop3Script(stls=pop3_cont))):
+            with self.subTest(case=name):
+                server = self.serve(script)
+                r = self.probe(server, f"{proto}://127.0.0.1:{server.port}",
+                               extra=["--timeout", "3"])
+                self.assertIn(r.status, (75,) if name == "imap-untagged" else (76, 80), r.text())
+                self.assertLess(r.elapsed, 3 + 5)
+                self.assert_clean_output(r)
+                self.assert_no_secret_sent(server)
+                for s in server.sessions:
+                    self.assertFalse(s.tls, "a handshake happened")
+
     def test_imap_preauth(self):
         server = self.serve(ImapScript(
             greeting=b"* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] ready\r\n"))
