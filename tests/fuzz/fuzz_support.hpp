@@ -25,6 +25,15 @@ inline void require(bool ok, const char* property) {
     if (!ok) fail(property);
 }
 
+// Defects the fuzzers found that are reported but not fixed yet are listed in
+// tests/fuzz/KNOWN-DEFECTS.md. By default a target stops on them (CI fails until they are
+// fixed); with SMTPAUTH_FUZZ_TOLERATE_KNOWN=1 set, a target skips exactly those inputs so
+// that a run keeps looking for new defects.
+inline bool tolerate_known() {
+    static const bool tolerate = std::getenv("SMTPAUTH_FUZZ_TOLERATE_KNOWN") != nullptr;
+    return tolerate;
+}
+
 // Splits at '\n' (a trailing '\r' is kept: the parsers must cope with it too).
 inline std::vector<std::string> split_lines(std::string_view text) {
     std::vector<std::string> lines;
