@@ -108,16 +108,26 @@ void fuzz_pop3(const std::vector<std::string>& lines) {
     mail::Pop3MultilineAssembler assembler("fuzz CAPA", 16, 2048);
     try {
         bool complete = false;
-        for (std::size_t i = 1; i < lines.size() && !complete; ++i)
+        std::size_t fed = 0;
+        for (std::size_t i = 1; i < lines.size() && !complete; ++i) {
             complete = assembler.add(lines[i]);
+            ++fed;
+        }
         if (!complete) return;
         auto body = assembler.take();
+        // RFC 1939 §3: every line before the "." terminator is one body line, with one
+        // leading "." removed when it was dot-stuffed (so a body line may be ".").
+        fuzz::require(body.size() + 1 == fed, "one body line per line before the terminator");
         fuzz::require(body.size() <= 16, "multi-line line cap");
         std::size_t total = 0;
-        for (const auto& l : body) {
+        for (std::size_t i = 0; i < body.size(); ++i) {
+            const std::string& l = body[i];
+            const std::string& sent = lines[i + 1];
             total += l.size();
             fuzz::require(no_controls(l), "no controls in a CAPA line");
-            fuzz::require(l != ".", "terminator is not part of the body");
+            fuzz::require(sent == l || (sent.size() == l.size() + 1 && sent[0] == '.' &&
+                                        std::string_view(sent).substr(1) == l),
+                          "dot-unstuffing removes exactly one leading dot");
         }
         fuzz::require(total <= 2048, "multi-line byte cap");
         auto caps = mail::parse_pop3_capa(body);

@@ -173,6 +173,7 @@ def main():
         "capa": b"+OK Capability list follows\r\nUSER\r\nSASL PLAIN LOGIN SCRAM-SHA-1\r\nSTLS\r\n..dot\r\n.\r\n",
         "err": b"-ERR [AUTH] Authentication failed\r\n",
         "cont": b"+ \r\n",
+        "stuffed-dot": b"+OK\r\n..\r\n.x\r\n.\r\n",  # body lines "." and "x"
         "injection": b"+OK Begin TLS\r\n+OK\r\nSASL PLAIN\r\n.\r\n",
         "endless": b"+OK\r\n" + b"".join(b"X-FILLER-%08d\r\n" % i for i in range(20)),
     }
