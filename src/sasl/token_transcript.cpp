@@ -220,10 +220,19 @@ class Decoder {
         throw Error(ErrorKind::bad_input, why.empty() ? "invalid base64" : why);
     }
 
+    // A line whose secret the transcript's writer replaced: keep the exchange's order going.
     void redacted(DecodedMessage& msg) {
         msg.kind = "redacted";
         msg.mechanism = ex_.mechanism;
         msg.summary = "redacted in the transcript: nothing to decode";
+        if (msg.direction == TokenDirection::server) return;
+        msg.direction = TokenDirection::client;
+        if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::password)
+            ex_.login_next = Exchange::LoginNext::done;
+        else if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::user)
+            ex_.login_next = Exchange::LoginNext::password;
+        ex_.expect_client = false;
+        ++ex_.client_messages;
     }
 
     void process(std::size_t number, std::string_view text) {
@@ -373,6 +382,10 @@ class Decoder {
 
     // Several words that fit no protocol form: raw CRAM responses or JSON are still explained.
     void free_text(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        if (is_redacted(p.payload)) {  // "<redacted: 24 bytes base64>" has blanks
+            redacted(msg);
+            return push(std::move(msg));
+        }
         Recognition r = recognise(p.payload);
         if (r.what == Recognised::cram_response || r.what == Recognised::json ||
             r.what == Recognised::login_prompt) {

@@ -69,6 +69,25 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(res.messages[0].kind == "redacted");
     }
 
+    TEST_CASE("smtpauth probe -v transcript: stamps, S~, local events, redacted lines") {
+        auto res = decode(
+            {"       0 ms * connected to 127.0.0.1:587", "       1 ms S~ 220 mx.example ESMTP",
+             "       9 ms C: AUTH LOGIN", "      10 ms S: 334 VXNlcm5hbWU6", "      10 ms C: dGlt",
+             "      11 ms S: 334 UGFzc3dvcmQ6", "      11 ms C: <redacted: 24 bytes base64>",
+             "      12 ms S: 235 2.7.0 Authentication successful"});
+        REQUIRE(res.messages.size() == 8);
+        CHECK(res.messages[0].kind == "skipped");
+        CHECK(field(res.messages[0], "text") == "connected to 127.0.0.1:587");
+        CHECK(res.messages[1].direction == TokenDirection::server);
+        CHECK(res.messages[1].kind == "reply");
+        CHECK(res.messages[4].kind == "username");
+        CHECK(field(res.messages[4], "user") == "tim");
+        CHECK(res.messages[6].kind == "redacted");
+        CHECK(res.messages[6].direction == TokenDirection::client);
+        CHECK(res.messages[7].kind == "success");
+        CHECK(res.checkable.empty());
+    }
+
     TEST_CASE("invalid base64: offset for one line, line number for several") {
         try {
             decode({"AHRp*bQB"});
