@@ -319,6 +319,35 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(p.returncode, 76, p.stderr)
         self.assertEqual(doc["error"]["stage"], "capabilities")
 
+    def test_endless_multiline_reply_hits_the_line_cap(self):
+        filler = b"".join(b"250-X-FILLER-%08d\r\n" % i for i in range(400))
+        srv = self.server([SMTP_GREETING, EHLO, ("send", b"250-hostile.test\r\n" + filler)],
+                          drain=0.5)
+        p, doc = self.json_probe(srv)
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(doc["error"]["stage"], "capabilities")
+        self.assertIn("lines in one reply", doc["error"]["message"])
+
+    def test_megabyte_without_newline_hits_the_line_cap(self):
+        srv = self.server([("send", b"220 " + b"A" * (1 << 20))], drain=0.5)
+        p, doc = self.json_probe(srv)
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(doc["error"]["kind"], "protocol")
+        self.assertEqual(doc["error"]["stage"], "greeting")
+        self.assertLess(len(p.stdout), 10000)
+
+    def test_oversized_challenge_is_cancelled(self):
+        big = base64.b64encode(b"x" * 20000)  # above the 16384-octet challenge cap
+        srv = self.server(smtp_starttls_prefix(b"250-x\r\n250 AUTH LOGIN\r\n") + [
+            ("expect", "AUTH LOGIN"), ("send", b"334 " + big + b"\r\n"),
+            ("expect", r"\*"), ("send", b"501 5.7.0 cancelled\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(srv.errors, [])
+        self.assertIn("larger than 16384", doc["error"]["message"])
+        self.assertNotIn(base64.b64encode(USER.encode()), srv.received)
+
     # --- STARTTLS boundary ---------------------------------------------------------------
 
     def test_starttls_refused_no_credentials(self):
