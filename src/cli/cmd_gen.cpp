@@ -10,6 +10,7 @@
 #include "cli/gen_protocol_line.hpp"
 #include "cli/gen_request.hpp"
 #include "cli/secret_input.hpp"
+#include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
 #include "smtpauth/secret.hpp"
@@ -82,7 +83,8 @@ GenRequest build_request(GenArgs& a) {
     GenRequest r;
     const sasl::MechanismInfo* info = sasl::find_mechanism(a.mechanism);
     if (info == nullptr) {
-        throw Error(ErrorKind::usage, "unknown mechanism '" + a.mechanism +
+        throw Error(ErrorKind::usage, "unknown mechanism '" +
+                                          codec::escape_for_display(a.mechanism) +
                                           "'; known mechanisms: " + known_mechanisms());
     }
     r.mechanism = info;
@@ -120,7 +122,8 @@ GenRequest build_request(GenArgs& a) {
     if (given(a.line_opt)) {
         r.line = parse_line_protocol(a.line);
         if (!r.line) {
-            throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" + a.line + "'");
+            throw Error(ErrorKind::usage, "--line takes smtp, imap or pop3, not '" +
+                                              codec::escape_for_display(a.line) + "'");
         }
     }
     r.allow_initial_response = !a.no_initial_response;
@@ -250,6 +253,12 @@ void add_gen_command(CLI::App& app, Action& action) {
                   "with --line: always use the two-step form (no initial response)");
     gen->add_flag("--json", args->json, "print one JSON object instead of the bare token(s)");
 
+    gen->footer(
+        "Without SECRET or a --password-*/--token-* option the secret is prompted for on the\n"
+        "terminal without echo, or read from the first line of standard input when that is\n"
+        "not a terminal. SCRAM without --client-nonce is interactive: it reads the server's\n"
+        "messages from the terminal or standard input. Exit status: 0 ok, 64 usage, 65 bad\n"
+        "input, 66 unreadable file, 76 SCRAM server signature not verified.");
     gen->callback([args, &action]() {
         action = [args]() {
             GenRequest request = build_request(*args);

@@ -158,6 +158,11 @@ class MechanismTest(GenTestCase):
         line = self.assert_fails(gen("FOO", "u", "p"), USAGE, "FOO")
         for name in ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER"]:
             self.assertIn(name, line)
+        # Whatever was typed comes back escaped, never as a raw terminal escape.
+        r = gen("FOO\x1b[31m", "u", "p")
+        self.assertEqual(r.returncode, USAGE)
+        self.assertNotIn(b"\x1b", r.stderr)
+        self.assertIn(b"FOO\\x1b[31m", r.stderr)
 
     def test_options_that_do_not_apply_are_refused(self):
         self.assert_fails(gen("LOGIN", "u", "p", "--authzid", "x"), USAGE, "--authzid")
@@ -293,6 +298,43 @@ class ScramTest(GenTestCase):
             proc.stderr.close()
             if not proc.stdin.closed:
                 proc.stdin.close()
+
+    def test_interactive_at_a_terminal(self):
+        # Prompts on the terminal, the messages on stdout (the same terminal here).
+        salt, iterations = b"terminal-salt", 4096
+
+        def messages_starting(output, prefix):
+            found = []
+            for line in output.replace(b"\r", b"").split(b"\n"):
+                try:
+                    text = base64.b64decode(line.strip(), validate=True).decode()
+                except (ValueError, UnicodeDecodeError):
+                    continue
+                if text.startswith(prefix):
+                    found.append(text)
+            return found
+
+        with clitest.PtySession(["gen", "SCRAM-SHA-256", "user"]) as s:
+            s.expect("assword")
+            self.assertTrue(s.wait_for_echo(False))
+            s.send("pencil\n")
+            s.expect("server-first")
+            (client_first,) = messages_starting(s.output, "n,,n=user,r=")
+            bare = client_first[3:]
+            nonce = bare.split("r=", 1)[1] + "TTY"
+            server_first = "r=%s,s=%s,i=%d" % (nonce, b64(salt), iterations)
+            s.send("+ " + b64(server_first) + "\n")
+            s.expect("server-final")
+            (client_final,) = messages_starting(s.output, "c=biws,")
+            without_proof = client_final.rsplit(",p=", 1)[0]
+            salted = hashlib.pbkdf2_hmac("sha256", b"pencil", salt, iterations)
+            server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+            auth_message = ",".join([bare, server_first, without_proof]).encode()
+            signature = hmac.new(server_key, auth_message, "sha256").digest()
+            s.send(b64("v=" + b64(signature)) + "\n")
+            self.assertEqual(s.wait(), 0, s.output)
+            self.assertIn(b"server verified", s.output)
+            self.assertNotIn(b"pencil", s.output)
 
     def test_interactive_pipe_that_ends_early(self):
         r = gen("SCRAM-SHA-1", "user", "pencil")
