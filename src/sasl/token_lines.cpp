@@ -44,8 +44,9 @@ struct Marker {
 };
 
 // Transcript direction markers: ours and curl's ("C:"/"S:", "S~" for smtpauth's cleartext
-// server lines), swaks' ("->", "<-", "~>", "<~"), and local-event lines ("*:").
-constexpr std::array<Marker, 10> kMarkers{{
+// server lines), swaks' ("->", "<-", "~>", "<~"), curl -v's ("> ", "< "; a blank must
+// follow, so a raw CRAM challenge "<1.2@host>" is not taken for one), and local-event lines.
+constexpr std::array<Marker, 12> kMarkers{{
     {"C:", TokenDirection::client, false},
     {"S:", TokenDirection::server, false},
     {"C>", TokenDirection::client, false},
@@ -55,6 +56,8 @@ constexpr std::array<Marker, 10> kMarkers{{
     {"~>", TokenDirection::client, false},
     {"<~", TokenDirection::server, false},
     {"S~", TokenDirection::server, false},  // smtpauth -v: server text before TLS
+    {">", TokenDirection::client, false},   // curl -v
+    {"<", TokenDirection::server, false},
     {"*:", TokenDirection::unknown, true},
 }};
 

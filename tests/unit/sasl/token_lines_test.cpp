@@ -57,6 +57,29 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(res.messages[8].kind == "skipped");
     }
 
+    TEST_CASE("a transcript inside a report: unmarked lines are surrounding text") {
+        auto res = decode({"Capabilities after TLS:", "  AUTH LOGIN", "  PIPELINING",
+                           "  C: AUTH PLAIN AHUAcA==", "  S: 235 ok",
+                           "AUTH LOGIN: ACCEPTED (1 round trip)"});
+        REQUIRE(res.messages.size() == 4);
+        CHECK(res.messages[0].kind == "skipped");
+        CHECK(res.messages[0].line == 1);
+        CHECK(res.messages[0].summary.starts_with("lines 1-3 are outside the transcript"));
+        CHECK(field(res.messages[1], "user") == "u");
+        CHECK(res.messages[2].kind == "success");
+        CHECK(res.messages[3].kind == "skipped");
+        CHECK(res.messages[3].line == 6);
+    }
+
+    TEST_CASE("curl -v markers") {
+        auto res = decode({"> AUTH PLAIN AHUAcA==", "< 235 2.7.0 ok", "<1.2@host>"});
+        CHECK(res.messages[0].direction == TokenDirection::client);
+        CHECK(res.messages[1].kind == "success");
+        CHECK(res.messages[2].kind == "skipped");                // unmarked, in a transcript
+        auto cram = decode({"PDEuMkBob3N0Pg==", "<1.2@host>"});  // both raw CRAM challenges
+        CHECK(cram.messages[1].kind == "cram-challenge");
+    }
+
     TEST_CASE("POP3 PASS and IMAP LOGIN passwords are secret fields") {
         auto res = decode({"PASS hunter2", "a1 LOGIN bob hunter3"});
         CHECK(token_test::field_secret(res.messages[0], "password"));
