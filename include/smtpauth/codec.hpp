@@ -27,7 +27,8 @@ std::optional<Bytes> hex_decode(std::string_view text);
 bool is_valid_utf8(std::string_view text);
 
 // Makes untrusted text safe for a terminal: valid printable UTF-8 passes through; C0/C1
-// controls, DEL, ESC, NUL and invalid bytes become \xNN (\t \r \n as such); backslash as \\.
+// controls, DEL, ESC, NUL, bidi controls (U+200E/F, U+202A-E, U+2066-9) and invalid bytes
+// become \xNN per byte (\t \r \n as such); backslash as \\.
 std::string escape_for_display(BytesView text);
 
 }  // namespace smtpauth::codec

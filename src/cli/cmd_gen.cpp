@@ -253,6 +253,12 @@ void add_gen_command(CLI::App& app, Action& action) {
                   "with --line: always use the two-step form (no initial response)");
     gen->add_flag("--json", args->json, "print one JSON object instead of the bare token(s)");
 
+    gen->footer(
+        "Without SECRET or a --password-*/--token-* option the secret is prompted for on the\n"
+        "terminal without echo, or read from the first line of standard input when that is\n"
+        "not a terminal. SCRAM without --client-nonce is interactive: it reads the server's\n"
+        "messages from the terminal or standard input. Exit status: 0 ok, 64 usage, 65 bad\n"
+        "input, 66 unreadable file, 76 SCRAM server signature not verified.");
     gen->callback([args, &action]() {
         action = [args]() {
             GenRequest request = build_request(*args);

@@ -12,6 +12,7 @@
 #include "render/gen_json.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/secret.hpp"
 
 namespace smtpauth::cli {
 
@@ -66,10 +67,20 @@ class Printer {
         if (request.line) out_.protocol = std::string(protocol_name(*request.line));
     }
 
+    Printer(const Printer&) = delete;
+    Printer& operator=(const Printer&) = delete;
+
+    // The base64 of PLAIN or LOGIN is the password itself: wipe every copy we made.
+    ~Printer() {
+        for (auto& m : out_.messages) wipe_string(m.base64);
+        for (auto& l : out_.lines) wipe_string(l);
+    }
+
     // `index` is the message's position in the exchange; `initial` marks an initial response.
-    void emit(std::string role, const sasl::Response& response, std::size_t index, bool initial,
+    void emit(std::string role, sasl::Response response, std::size_t index, bool initial,
               bool print) {
         std::string b64 = codec::base64_encode(response.data);
+        wipe_string(response.data);
         std::vector<std::string> lines;
         if (request_.line) {
             if (index == 0) {
@@ -83,16 +94,22 @@ class Printer {
             lines.push_back(b64);
         }
         out_.messages.push_back({std::move(role), b64, response.secret});
+        wipe_string(b64);
         if (print && !request_.json) {
             for (const auto& l : lines) std::cout << l << '\n';
             std::cout << std::flush;
         }
+        for (auto& l : lines) wipe_string(l);
     }
 
     void set_server_verified(bool verified) { out_.server_verified = verified; }
 
     int finish() {
-        if (request_.json) std::cout << render::render_gen_json(out_) << '\n';
+        if (request_.json) {
+            std::string json = render::render_gen_json(out_);
+            std::cout << json << '\n';
+            wipe_string(json);
+        }
         std::cout << std::flush;
         if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
         return 0;

@@ -45,6 +45,17 @@ void append_hex_escape(std::string& out, unsigned char c) {
     out += kDigits[c & 0x0f];
 }
 
+// U+200E, U+200F, U+202A-U+202E, U+2066-U+2069 (UTF-8: E2 80 8E/8F, E2 80 AA-AE,
+// E2 81 A6-A9).
+bool is_bidi_control(std::string_view seq) {
+    auto b1 = static_cast<unsigned char>(seq[1]);
+    auto b2 = static_cast<unsigned char>(seq[2]);
+    if (static_cast<unsigned char>(seq[0]) != 0xE2) return false;
+    if (b1 == 0x80) return b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE);
+    if (b1 == 0x81) return b2 >= 0xA6 && b2 <= 0xA9;
+    return false;
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
@@ -83,10 +94,12 @@ std::string escape_for_display(BytesView text) {
             ++i;
             continue;
         }
-        // C1 controls (U+0080-U+009F, encoded C2 80-C2 9F) act as escapes on some terminals.
-        if (n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-            append_hex_escape(out, c);
-            append_hex_escape(out, static_cast<unsigned char>(text[i + 1]));
+        // C1 controls (U+0080-U+009F, encoded C2 80-C2 9F) act as escapes on some terminals;
+        // bidi controls reorder what the reader sees ("Trojan Source"): show both as bytes.
+        if ((n == 2 && c == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F) ||
+            (n == 3 && is_bidi_control(text.substr(i, 3)))) {
+            for (std::size_t k = 0; k < n; ++k)
+                append_hex_escape(out, static_cast<unsigned char>(text[i + k]));
         } else {
             out.append(text.substr(i, n));
         }

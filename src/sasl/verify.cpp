@@ -68,8 +68,8 @@ bool check_cram_response(std::string_view mechanism, std::string_view password, 
 
 ScramCheck check_scram(std::string_view mechanism, std::string_view password,
                        std::string_view client_first, std::string_view server_first,
-                       std::string_view client_final,
-                       std::optional<std::string_view> server_final) {
+                       std::string_view client_final, std::optional<std::string_view> server_final,
+                       std::uint32_t max_iterations) {
     auto digest = scram_hash(mechanism);
     if (!digest)
         throw Error(ErrorKind::bad_input, "not a SCRAM mechanism: " + std::string(mechanism));
@@ -80,6 +80,10 @@ ScramCheck check_scram(std::string_view mechanism, std::string_view password,
         throw Error(ErrorKind::bad_input,
                     "the SCRAM messages are not from one exchange: the "
                     "nonces do not match");
+    if (sf.iterations > max_iterations)
+        throw Error(ErrorKind::bad_input, "SCRAM iteration count " + std::to_string(sf.iterations) +
+                                              " is above the limit " +
+                                              std::to_string(max_iterations));
     Secret normalized(detail::saslprep(password, detail::PrepMode::stored, "the password"));
     std::string auth_message = cf.bare + "," + std::string(server_first) + "," + cfin.without_proof;
     auto proofs =

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -192,6 +193,23 @@ class GenAuthCompatTest(unittest.TestCase):
         for kind in [b"PLAIN", b"LOGIN", b"CRAM-MD5", b"CRAM-SHA1", b"APOP", b"HTTP-BASIC",
                      b"ENCODE", b"DECODE"]:
             self.assertIn(kind, ours.stdout)
+
+    def test_install_creates_the_gen_auth_link(self):
+        # `cmake --install` (here into a DESTDIR) puts gen-auth next to smtpauth.
+        build_dir = os.path.dirname(clitest.binary())
+        if not os.path.exists(os.path.join(build_dir, "cmake_install.cmake")):
+            self.fail("no cmake_install.cmake next to the binary in " + build_dir)
+        with tempfile.TemporaryDirectory(prefix="smtpauth-install-") as dest:
+            r = subprocess.run(["cmake", "--install", build_dir], env=dict(os.environ, DESTDIR=dest),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120,
+                               check=False)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            links = [os.path.join(root, name) for root, _, files in os.walk(dest)
+                     for name in files if name == "gen-auth"]
+            self.assertEqual(len(links), 1, r.stdout)
+            self.assertEqual(os.readlink(links[0]), "smtpauth")
+            ours = clitest.run(["plain", "tim", "tanstaaftanstaaf"], program=links[0])
+            self.assertEqual(ours.stdout, b"Auth String: AHRpbQB0YW5zdGFhZnRhbnN0YWFm\n")
 
     def test_terminal_prompts_hide_the_password(self):
         # At a terminal both programs prompt on it and switch echo off for the password only.

@@ -137,13 +137,23 @@ void CyrusServer::set_password(std::string_view user, std::string_view password)
 }
 
 CyrusOutcome CyrusServer::authenticate(std::string_view mech, smtpauth::sasl::Mechanism& client,
-                                       bool success_data) {
+                                       bool success_data,
+                                       const smtpauth::sasl::ChannelBinding* binding) {
     CyrusOutcome out;
     out.result = SASL_CONTINUE;  // until Cyrus says otherwise
     // Without SASL_SUCCESS_DATA (SMTP, POP3) Cyrus sends the SCRAM server-final as one more
     // challenge; with it (IMAP-like carriers with success data) along with SASL_OK.
     Conn conn = new_connection(success_data ? SASL_SUCCESS_DATA : 0);
     std::string mech_name(mech);
+    sasl_channel_binding_t cb{};
+    if (binding) {
+        cb.name = binding->type.c_str();
+        cb.critical = 0;  // the client decides (-PLUS or "y"); Cyrus checks what it chose
+        cb.len = binding->data.size();
+        cb.data = reinterpret_cast<const unsigned char*>(binding->data.data());
+        int rc = sasl_setprop(conn.get(), SASL_CHANNEL_BINDING, &cb);
+        if (rc != SASL_OK) throw std::runtime_error("sasl_setprop: " + cyrus_result_name(rc));
+    }
     const char* server_out = nullptr;
     unsigned server_len = 0;
     try {

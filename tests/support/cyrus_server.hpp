@@ -34,11 +34,15 @@ class CyrusServer {
     // Runs `client` (fresh, not yet started) against a new Cyrus server connection for
     // `mech` and returns the outcome. At most 8 round trips. `success_data` lets Cyrus send
     // data with its success (SASL_SUCCESS_DATA), which reaches the client's finish().
+    // `binding` (type + data), when given, is set on the server connection
+    // (SASL_CHANNEL_BINDING) as the TLS layer would, which enables the -PLUS mechanisms.
     CyrusOutcome authenticate(std::string_view mech, smtpauth::sasl::Mechanism& client,
-                              bool success_data = false);
+                              bool success_data = false,
+                              const smtpauth::sasl::ChannelBinding* binding = nullptr);
 
     // Mechanisms this server was configured with, space separated.
-    static constexpr std::string_view mech_list = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256";
+    static constexpr std::string_view mech_list =
+        "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS";
 
     CyrusServer(const CyrusServer&) = delete;
     CyrusServer& operator=(const CyrusServer&) = delete;

@@ -3,6 +3,7 @@
 // the password itself and need no helper: compare it with Secret::reveal().
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,10 +36,12 @@ struct ScramCheck {
 // without -PLUS; the channel binding is inside the observed c= and needs no extra input).
 // The password is SASLprep'ed (stored string) as a client would. Throws Error{bad_input}
 // when a message breaks the RFC 5802 grammar, the mechanism is unknown, the password fails
-// SASLprep, or the nonces of the messages do not belong together.
+// SASLprep, the nonces of the messages do not belong together, or the server-first's
+// iteration count exceeds `max_iterations` (a crafted transcript must not make us spin).
 ScramCheck check_scram(std::string_view mechanism, std::string_view password,
                        std::string_view client_first, std::string_view server_first,
                        std::string_view client_final,
-                       std::optional<std::string_view> server_final = std::nullopt);
+                       std::optional<std::string_view> server_final = std::nullopt,
+                       std::uint32_t max_iterations = 1000000);
 
 }  // namespace smtpauth::sasl

@@ -86,6 +86,12 @@ TEST_SUITE("smtpauth::codec") {
             {"nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok"},
             {"bad \xff\xc3", "bad \\xff\\xc3"},
             {"\xed\xa0\x80", "\\xed\\xa0\\x80"},
+            {"a\xe2\x80\xae"
+             "b",
+             "a\\xe2\\x80\\xae"
+             "b"},                                  // U+202E RIGHT-TO-LEFT OVERRIDE
+            {"\xe2\x81\xa6x", "\\xe2\\x81\\xa6x"},  // U+2066
+            {"\xe2\x80\x94", "\xe2\x80\x94"},       // U+2014 EM DASH stays
         };
         for (const auto& c : cases) {
             CAPTURE(c.in);

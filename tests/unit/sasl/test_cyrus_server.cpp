@@ -1,6 +1,7 @@
 // Independent verification: Cyrus libsasl2 as the server checks our client messages for
 // PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-1 and SCRAM-SHA-256 (right and wrong passwords), and
-// our SCRAM client verifies Cyrus' server-final.
+// our SCRAM client verifies Cyrus' server-final; Cyrus also checks our SCRAM channel binding
+// (-PLUS data, the "y" downgrade flag).
 #include <doctest/doctest.h>
 #include <sasl/sasl.h>
 
@@ -103,5 +104,48 @@ TEST_SUITE("smtpauth::sasl") {
         auto refused = server().authenticate("SCRAM-SHA-256", *picky);
         CHECK(refused.result == SASL_CONTINUE);
         CHECK(refused.client_error.find("below the minimum") != std::string::npos);
+    }
+}
+
+TEST_SUITE("smtpauth::sasl") {
+    TEST_CASE("Cyrus server checks SCRAM channel binding (-PLUS, y, n)") {
+        const smtpauth::sasl::ChannelBinding tls{"tls-exporter", std::string(32, '\x5a')};
+        const smtpauth::sasl::ChannelBinding other{"tls-exporter", std::string(32, '\x5b')};
+        for (const char* base : {"SCRAM-SHA-1", "SCRAM-SHA-256"}) {
+            CAPTURE(base);
+            std::string plus = std::string(base) + "-PLUS";
+            smtpauth::sasl::MechanismOptions with_cb;
+            with_cb.channel_binding = tls;
+
+            // -PLUS with the same binding data on both ends: accepted, server verified.
+            auto good = sasl_test::make(plus, {"alice", "correct horse", ""}, with_cb);
+            auto ok = server().authenticate(plus, *good, false, &tls);
+            CAPTURE(ok.detail);
+            CHECK(cyrus_result_name(ok.result) == "SASL_OK");
+            CHECK(good->server_verified());
+
+            // Different binding data (a man in the middle terminates TLS): refused.
+            auto mitm = sasl_test::make(plus, {"alice", "correct horse", ""}, with_cb);
+            auto refused = server().authenticate(plus, *mitm, false, &other);
+            CHECK(cyrus_result_name(refused.result) == "SASL_BADPROT");
+            CHECK(refused.detail.find("Channel bindings mismatch") != std::string::npos);
+            CHECK_FALSE(mitm->server_verified());
+
+            // "y" (we could bind, we believe the server cannot) to a server that can: the
+            // server detects the downgrade (RFC 5802 §6).
+            auto downgraded = sasl_test::make(base, {"alice", "correct horse", ""}, with_cb);
+            auto detected = server().authenticate(base, *downgraded, false, &tls);
+            CHECK(cyrus_result_name(detected.result) == "SASL_BADAUTH");
+            CHECK(detected.detail.find("incorrectly assumed server had no channel binding") !=
+                  std::string::npos);
+
+            // "n" (server_supports_plus: we chose not to bind) is accepted.
+            smtpauth::sasl::MechanismOptions chose_plain = with_cb;
+            chose_plain.server_supports_plus = true;
+            auto plain = sasl_test::make(base, {"alice", "correct horse", ""}, chose_plain);
+            auto accepted = server().authenticate(base, *plain, false, &tls);
+            CHECK(cyrus_result_name(accepted.result) == "SASL_OK");
+            CHECK(plain->server_verified());
+        }
     }
 }

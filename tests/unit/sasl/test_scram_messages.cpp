@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "sasl/gs2.hpp"
+#include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/scram.hpp"
 
@@ -119,5 +121,32 @@ TEST_SUITE("smtpauth::sasl::scram") {
         CHECK_FALSE(scram::unescape_saslname("a=2").has_value());
         CHECK_FALSE(scram::unescape_saslname("a=").has_value());
         CHECK_FALSE(scram::unescape_saslname("a=2c").has_value());  // escapes are upper case
+    }
+
+    TEST_CASE("GS2 headers and their c= values (SPEC-NOTES 5.2)") {
+        struct Case {
+            std::string_view flag, authzid, header, c_value;
+        };
+        const Case cases[] = {
+            {"n", "", "n,,", "biws"},
+            {"y", "", "y,,", "eSws"},
+            {"p=tls-unique", "", "p=tls-unique,,", "cD10bHMtdW5pcXVlLCw="},
+            {"p=tls-server-end-point", "", "p=tls-server-end-point,,",
+             "cD10bHMtc2VydmVyLWVuZC1wb2ludCws"},
+            {"p=tls-exporter", "", "p=tls-exporter,,", "cD10bHMtZXhwb3J0ZXIsLA=="},
+            {"n", "user@example.com", "n,a=user@example.com,", "bixhPXVzZXJAZXhhbXBsZS5jb20s"},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(c.header);
+            auto header = smtpauth::sasl::detail::gs2_header(c.flag, c.authzid);
+            CHECK(header == c.header);
+            CHECK(smtpauth::codec::base64_encode(header) == c.c_value);
+            std::size_t consumed = 0;
+            auto parsed = smtpauth::sasl::detail::parse_gs2_header(header + "n=u,r=x", consumed,
+                                                                   "test", ErrorKind::bad_input);
+            CHECK(consumed == header.size());
+            CHECK(parsed.authzid == c.authzid);
+            CHECK(parsed.text == header);
+        }
     }
 }

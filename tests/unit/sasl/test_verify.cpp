@@ -63,6 +63,14 @@ TEST_SUITE("smtpauth::sasl") {
                 c.cf, c.sf, c.cfin);
             CHECK_FALSE(other.proof_matches);
         }
+        // A crafted iteration count is refused before any work is done.
+        CHECK_THROWS_AS(
+            sasl::check_scram("SCRAM-SHA-1", "pencil", "n,,n=user,r=abc",
+                              "r=abcd,s=QSXCR+Q6sek8bf92,i=4294967295", "c=biws,r=abcd,p=AAAA"),
+            Error);
+        CHECK_THROWS_AS(sasl::check_scram(cases[0].mech, "pencil", cases[0].cf, cases[0].sf,
+                                          cases[0].cfin, std::nullopt, 4095),
+                        Error);
         // Messages from different exchanges.
         CHECK_THROWS_AS(sasl::check_scram("SCRAM-SHA-1", "pencil", "n,,n=user,r=other", cases[0].sf,
                                           cases[0].cfin),

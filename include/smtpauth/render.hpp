@@ -1,0 +1,27 @@
+// Rendering of probe reports: human text, the -v transcript and JSON. The only place that
+// redacts secrets and escapes untrusted server text for display.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "smtpauth/probe.hpp"
+
+namespace smtpauth::render {
+
+struct RenderOptions {
+    bool verbose = false;       // include the transcript
+    bool show_secrets = false;  // print secret lines as sent instead of their redacted form
+};
+
+// Human output: summary (and, with verbose, the C:/S: transcript before it). On failure the
+// last line is "FAILED at <stage>: <message>".
+void probe_text(std::ostream& out, const probe::ProbeReport& report, const RenderOptions& opts);
+
+// One JSON object (schema_version 1, see man smtpauth(1) "JSON OUTPUT") followed by a newline.
+void probe_json(std::ostream& out, const probe::ProbeReport& report, const RenderOptions& opts);
+
+// The text of a transcript line as it may be shown: escaped, and redacted unless allowed.
+std::string transcript_line_text(const TranscriptEvent& e, bool show_secrets);
+
+}  // namespace smtpauth::render

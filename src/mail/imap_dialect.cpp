@@ -1,0 +1,186 @@
+// IMAP client side of a probe: greeting (OK/PREAUTH/BYE), CAPABILITY, STARTTLS (RFC 2595 §3.1),
+// AUTHENTICATE with SASL-IR (RFC 3501 §6.2.2, RFC 4959), LOGOUT.
+#include <memory>
+#include <utility>
+
+#include "mail/text_check.hpp"
+#include "smtpauth/error.hpp"
+#include "smtpauth/mail/dialect.hpp"
+#include "smtpauth/mail/imap_response.hpp"
+
+namespace smtpauth::mail {
+
+namespace {
+
+// RFC 7162 §4: clients should keep command lines within 8192 octets.
+constexpr std::size_t kCommandLine = 8192;
+
+Capabilities to_caps(const ImapCapabilities& c) {
+    Capabilities caps;
+    caps.list = c.atoms;
+    caps.mechanisms = c.mechanisms;
+    caps.starttls = c.starttls;
+    caps.initial_response = c.sasl_ir;
+    caps.login_disabled = c.login_disabled;
+    return caps;
+}
+
+class ImapDialect final : public Dialect {
+  public:
+    ImapDialect(net::LineChannel& channel, DialectOptions options)
+        : Dialect(channel, std::move(options)) {
+        caps_.initial_response = false;  // RFC 4959: only once SASL-IR has been seen
+    }
+
+    Greeting read_greeting() override {
+        std::string line = read_line();
+        ImapResponse r = parse_imap_line(line, "greeting");
+        if (r.type != ImapResponse::Type::untagged ||
+            (r.status != "OK" && r.status != "PREAUTH" && r.status != "BYE"))
+            throw Error(ErrorKind::protocol, "protocol error in greeting: \"" + line + "\"");
+        if (r.status == "BYE")
+            throw Error(ErrorKind::protocol, "server refused the session: " + line);
+        Greeting g;
+        g.text = line;
+        g.preauth = r.status == "PREAUTH";
+        std::string atoms = capability_code_atoms(r.code);
+        if (!atoms.empty()) {
+            g.capabilities = to_caps(parse_imap_capabilities(atoms));
+            g.capabilities->from_greeting = true;
+        }
+        return g;
+    }
+
+    Capabilities query_capabilities() override {
+        std::string tag = next_tag();
+        send(tag + " CAPABILITY", "CAPABILITY");
+        std::string atoms;
+        ImapResponse done =
+            read_until_tagged(tag, "CAPABILITY response", [&](const ImapResponse& u) {
+                if (u.status == "CAPABILITY") atoms += (atoms.empty() ? "" : " ") + u.text;
+            });
+        if (done.status != "OK")
+            throw Error(ErrorKind::protocol, "server refused CAPABILITY: " + done.text);
+        if (atoms.empty()) atoms = capability_code_atoms(done.code);
+        return to_caps(parse_imap_capabilities(atoms));
+    }
+
+    void request_starttls() override {
+        std::string tag = next_tag();
+        send(tag + " STARTTLS", "STARTTLS");
+        // Untagged data before the tagged reply is cleartext tampering: ignored (RFC 2595 §3.1
+        // says to discard everything learnt before TLS).
+        ImapResponse done = read_until_tagged(tag, "STARTTLS response", [](const ImapResponse&) {});
+        if (done.status != "OK")
+            throw Error(ErrorKind::tls,
+                        "server refused STARTTLS: " + done.status + " " + done.text);
+    }
+
+    void quit() noexcept override {
+        try {
+            std::string tag = next_tag();
+            send(tag + " LOGOUT", "LOGOUT", Sensitivity::none, {}, true);
+            auto d = net::Deadline::earliest(deadline(), net::Deadline::after(options_.quit_wait));
+            for (std::size_t i = 0; i < options_.limits.max_lines; ++i) {
+                std::string line = channel_.read_line(d);
+                if (line.rfind(tag + " ", 0) == 0) break;
+            }
+        } catch (...) {
+            // The session is over either way.
+        }
+    }
+
+    std::optional<std::size_t> initial_response_budget(std::string_view mech) const override {
+        // RFC 4959 §3: an initial response only if the server announced SASL-IR.
+        if (!caps_.initial_response) return std::nullopt;
+        std::size_t overhead = tag_preview().size() + 14 + mech.size() + 1 + 2;
+        return overhead >= kCommandLine ? 0 : kCommandLine - overhead;
+    }
+
+    void send_auth(std::string_view mech, std::optional<std::string_view> ir,
+                   bool secret) override {
+        auth_tag_ = next_tag();
+        std::string prefix = auth_tag_ + " AUTHENTICATE " + std::string(mech);
+        std::string line = prefix;
+        if (ir) line += " " + std::string(*ir);
+        if (secret && ir)
+            send(line, "AUTHENTICATE", Sensitivity::secret,
+                 redacted_form(prefix + " ", ir->size()));
+        else
+            send(line, "AUTHENTICATE");
+        wipe_string(line);
+    }
+
+    void send_response(std::string_view base64, bool secret) override {
+        if (secret)
+            send(base64, "AUTHENTICATE response", Sensitivity::secret,
+                 redacted_form("", base64.size()));
+        else
+            send(base64, "AUTHENTICATE response");
+    }
+
+    void send_cancel() override { send("*", "AUTHENTICATE cancel", Sensitivity::none, {}, true); }
+
+    sasl::CarrierReply read_reply() override {
+        sasl::CarrierReply out;
+        for (std::size_t i = 0; i < options_.limits.max_lines; ++i) {
+            std::string line = read_line();
+            ImapResponse r = parse_imap_line(line, "AUTHENTICATE response");
+            if (r.type == ImapResponse::Type::untagged) continue;  // e.g. "* CAPABILITY ..."
+            out.text = line;
+            if (r.type == ImapResponse::Type::continuation) {
+                out.kind = sasl::CarrierReply::Kind::challenge;
+                out.payload = r.text;
+                return out;
+            }
+            if (r.tag != auth_tag_)
+                throw Error(ErrorKind::protocol,
+                            "protocol error in AUTHENTICATE response: "
+                            "unexpected tag in \"" +
+                                line + "\"");
+            out.kind = r.status == "OK" ? sasl::CarrierReply::Kind::success
+                                        : sasl::CarrierReply::Kind::failure;
+            return out;
+        }
+        throw Error(ErrorKind::protocol, "protocol error in AUTHENTICATE response: more than " +
+                                             std::to_string(options_.limits.max_lines) +
+                                             " untagged lines");
+    }
+
+  private:
+    std::string next_tag() { return "A" + std::to_string(++tag_counter_); }
+    std::string tag_preview() const { return "A" + std::to_string(tag_counter_ + 1); }
+
+    template <typename OnUntagged>
+    ImapResponse read_until_tagged(const std::string& tag, const std::string& context,
+                                   OnUntagged on_untagged) {
+        for (std::size_t i = 0; i < options_.limits.max_lines; ++i) {
+            std::string line = read_line();
+            ImapResponse r = parse_imap_line(line, context);
+            if (r.type == ImapResponse::Type::untagged) {
+                if (r.status == "BYE")
+                    throw Error(ErrorKind::protocol, "server closed the session: " + line);
+                on_untagged(r);
+                continue;
+            }
+            if (r.type == ImapResponse::Type::continuation || r.tag != tag)
+                throw Error(ErrorKind::protocol,
+                            "protocol error in " + context + ": unexpected \"" + line + "\"");
+            return r;
+        }
+        throw Error(ErrorKind::protocol, "protocol error in " + context + ": more than " +
+                                             std::to_string(options_.limits.max_lines) +
+                                             " untagged lines");
+    }
+
+    int tag_counter_ = 0;
+    std::string auth_tag_;
+};
+
+}  // namespace
+
+std::unique_ptr<Dialect> make_imap_dialect(net::LineChannel& channel, DialectOptions options) {
+    return std::make_unique<ImapDialect>(channel, std::move(options));
+}
+
+}  // namespace smtpauth::mail

@@ -1,0 +1,45 @@
+// Shared checks on untrusted reply text (RFC 5321 §4.2 textstring; RFC 3501 TEXT-CHAR).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "smtpauth/error.hpp"
+
+namespace smtpauth::mail::detail {
+
+// NUL and control characters other than HTAB have no place in a reply line; a server that
+// sends them is broken or hostile (they could truncate or hide text). 8-bit bytes are
+// tolerated: they are escaped when displayed.
+inline void check_text(std::string_view line, std::string_view context) {
+    for (char ch : line) {
+        auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            throw Error(ErrorKind::protocol,
+                        std::string("protocol error in ") + std::string(context) +
+                            ": control character in \"" + std::string(line) + "\"");
+    }
+}
+
+inline char upper(char c) {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
+
+inline std::string to_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = upper(c);
+    return out;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (upper(a[i]) != upper(b[i])) return false;
+    return true;
+}
+
+inline bool istarts_with(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+}  // namespace smtpauth::mail::detail
