@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
+#include "scram_vectors.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/mechanism.hpp"
 #include "smtpauth/sasl/registry.hpp"
@@ -29,13 +30,13 @@ constexpr std::uint32_t kMaxIterations = 8192;
 
 std::unique_ptr<sasl::Mechanism> make(const sasl::MechanismInfo& info) {
     sasl::Credentials c;
-    c.user = "user";
-    if (info.traits.needs_password) c.secret = smtpauth::Secret("pencil");
+    c.user = std::string(fuzz::kScramUser);
+    if (info.traits.needs_password) c.secret = smtpauth::Secret(std::string(fuzz::kScramPassword));
     if (info.traits.needs_token) c.secret = smtpauth::Secret("ya29.token");
     c.host = "mail.example.com";
     c.port = 587;
     sasl::MechanismOptions o;
-    o.client_nonce = "fyko+d2lbbFgONRv9qkxdawL";
+    o.client_nonce = std::string(fuzz::scram_client_nonce(info.name));
     o.scram_min_iterations = kMinIterations;
     o.scram_max_iterations = kMaxIterations;
     if (info.traits.channel_binding) o.channel_binding = {"tls-exporter", std::string(32, 'B')};
@@ -95,6 +96,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         if (!is_finish) ++step_no;
     }
-    fuzz::require(!mech->server_verified(), "no verified server from forged data");
+    if (mech->server_verified()) {
+        bool genuine = false;
+        for (std::size_t i = 0; i + 1 < pieces.size() && !genuine; ++i) {
+            std::string_view final_msg = pieces[i + 1];
+            if (!final_msg.empty() && final_msg[0] == '+') final_msg.remove_prefix(1);
+            genuine = fuzz::is_rfc_verifier(info.name, pieces[i], final_msg);
+        }
+        fuzz::require(genuine, "a verified server only from the genuine RFC signature");
+    }
     return 0;
 }

@@ -181,6 +181,34 @@ def main():
             write("mail_replies", f"{['smtp', 'imap', 'pop3'][selector]}-{name}",
                   bytes([selector]) + text)
 
+    # exchange: byte 0 = registry index, byte 1 = IR budget (bit 0 set: budget; bit 1: tiny),
+    # then records "<kind><payload>" per line, kind % 4: '0' challenge (base64 payload),
+    # '1' success, '2' failure, '3' mechanism refused
+    def rec(kind, payload=b""):
+        return kind + payload
+    exchanges = {
+        "plain-ir-ok": ("PLAIN", 1, [rec(b"1", b"235 ok")]),
+        "plain-no-ir": ("PLAIN", 0, [rec(b"0"), rec(b"1")]),
+        "plain-bad-challenge": ("PLAIN", 0, [rec(b"0", b"=?not*base64!!=="), rec(b"2")]),
+        "login": ("LOGIN", 1, [rec(b"0", b64(b"Username:")), rec(b"0", b64(b"Password:")),
+                               rec(b"1")]),
+        "cram": ("CRAM-MD5", 1, [rec(b"0", b64(CRAM_CHALLENGE)), rec(b"2", b"535 no")]),
+        "cram-huge": ("CRAM-MD5", 1, [rec(b"0", b64(b"x" * 20000)), rec(b"2")]),
+        "scram1-ok": ("SCRAM-SHA-1", 1, [rec(b"0", b64(SCRAM1[1])), rec(b"0", b64(SCRAM1[3])),
+                                         rec(b"1")]),
+        "scram256-no-ir": ("SCRAM-SHA-256", 0, [rec(b"0"), rec(b"0", b64(SCRAM256[1])),
+                                                rec(b"0", b64(SCRAM256[3])), rec(b"1")]),
+        "scram-no-v": ("SCRAM-SHA-1", 1, [rec(b"0", b64(SCRAM1[1])), rec(b"1")]),
+        "scram-e": ("SCRAM-SHA-1", 1, [rec(b"0", b64(SCRAM1[1])),
+                                       rec(b"0", b64(b"e=invalid-proof")), rec(b"2")]),
+        "xoauth2-error": ("XOAUTH2", 1, [rec(b"0", b64(GOOGLE_ERROR)), rec(b"2", b"535 5.7.8")]),
+        "oauthbearer-error": ("OAUTHBEARER", 3, [rec(b"0", b64(OAUTHBEARER_ERROR)), rec(b"2")]),
+        "refused": ("CRAM-MD5", 1, [rec(b"3", b"504 5.5.4 Unrecognized")]),
+        "endless": ("LOGIN", 1, [rec(b"0", b64(b"Username:"))] * 20),
+    }
+    for name, (mech, budget, records) in exchanges.items():
+        write("exchange", name, bytes([table.index(mech), budget]) + b"\n".join(records))
+
     # target: byte 0 bits 0-1 = --protocol (none/smtp/imap/pop3), bits 2-3 = --tls
     for i, t in enumerate([b"mail.example.com", b"mail.example.com:465", b"smtp://h:25",
                            b"smtps://h/", b"imap://[::1]:143", b"imaps://h", b"pop3://h:110",

@@ -102,7 +102,28 @@ class HostileCase(unittest.TestCase):
         start = time.monotonic()
         proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env=env, timeout=timeout, check=False)
-        return Result(proc, time.monotonic() - start)
+        result = Result(proc, time.monotonic() - start)
+        self._log_outcome(args, result)
+        return result
+
+    def _log_outcome(self, args, result):
+        """With SMTPAUTH_HOSTILE_LOG=FILE, one line per probe run: test, exit status, stage
+        and message (for the closing note's table of observed outcomes)."""
+        path = os.environ.get("SMTPAUTH_HOSTILE_LOG")
+        if not path:
+            return
+        if result.json is not None:
+            err = result.error
+            stage, message = err.get("stage", "-"), err.get("message", "")
+            if not err:
+                message = "auth: " + str((result.json.get("auth") or {}).get("result"))
+        else:
+            stage = "-"
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = lines[-1] if lines else ""
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{self.id()}\t{' '.join(a for a in args[3:] if a.startswith('-'))}\t"
+                    f"exit {result.status}\t{stage}\t{result.elapsed:.1f}s\t{message[:160]}\n")
 
     # -- assertions shared by every hostile case ------------------------------------------
     def assert_no_secret_in_clear(self, server):
