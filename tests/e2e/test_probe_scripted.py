@@ -272,6 +272,20 @@ class ProbeScripted(unittest.TestCase):
                          [("PLAIN", "rejected"), ("LOGIN", "accepted")])
         self.assertEqual(len(srv.connections), 2)
 
+    def test_mech_all_every_rejection_exits_77(self):
+        def conn(steps):
+            return smtp_starttls_prefix(b"250-x\r\n250 AUTH PLAIN LOGIN\r\n") + steps + QUIT
+        srv = self.server(scripts=[
+            conn([("expect", "AUTH PLAIN .*"), ("send", b"535 5.7.8 no\r\n")]),
+            conn([("expect", "AUTH LOGIN"), ("send", b"334 VXNlcm5hbWU6\r\n"), ("line",),
+                  ("send", b"334 UGFzc3dvcmQ6\r\n"), ("line",), ("send", b"535 5.7.8 no\r\n")]),
+        ])
+        p, doc = self.json_probe(srv, "--mech", "all", "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 77, p.stderr)
+        self.assertEqual([a["result"] for a in doc["attempts"]], ["rejected", "rejected"])
+        self.assertEqual(doc["error"]["kind"], "auth-rejected")
+
     # --- multi-line oddities and grammar -------------------------------------------------
 
     def test_multiline_oddities_long_line_and_bare_code(self):
@@ -504,6 +518,35 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertFalse(doc["tls"]["verified"])
         self.assertTrue(doc["tls"]["verify_error"])
+
+    def test_only_the_post_tls_mechanism_list_counts(self):
+        # Cleartext EHLO offers PLAIN and LOGIN; under TLS only CRAM-MD5 is offered.
+        srv = self.server([
+            SMTP_GREETING, EHLO,
+            ("send", b"250-scripted.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+            ("expect", "STARTTLS"), ("send", b"220 go\r\n"), ("starttls",), EHLO,
+            ("send", b"250-scripted.test\r\n250 AUTH CRAM-MD5\r\n"),
+            ("expect", "AUTH CRAM-MD5"),
+            ("send", b"334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+            ("line",), ("send", b"235 2.7.0 ok\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(doc["mechanisms"]["offered"], ["CRAM-MD5"])
+        self.assertEqual(doc["auth"]["mechanism"], "CRAM-MD5")
+        self.assertNotIn(PLAIN_IR.encode(), srv.received)
+
+    def test_auth_offered_only_before_tls_sends_no_credentials(self):
+        srv = self.server([
+            SMTP_GREETING, EHLO,
+            ("send", b"250-scripted.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+            ("expect", "STARTTLS"), ("send", b"220 go\r\n"), ("starttls",), EHLO,
+            ("send", b"250-scripted.test\r\n250 8BITMIME\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 82, p.stderr)
+        self.assertEqual(doc["mechanisms"]["offered"], [])
+        self.assert_no_credentials(srv)
 
     # --- cleartext ----------------------------------------------------------------------
 
