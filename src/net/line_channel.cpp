@@ -152,7 +152,7 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
     // the user learns that the path is hostile.
     if (!im.buffer.empty() || im.socket_has_data()) {
         std::string count =
-            im.buffer.empty() ? "unread bytes" : std::to_string(im.buffer.size()) + " bytes";
+            im.buffer.empty() ? "data" : std::to_string(im.buffer.size()) + " bytes";
         throw Error(ErrorKind::protocol,
                     "data injected before TLS: the server sent " + count +
                         " after the STARTTLS go-ahead, before the TLS handshake (possible "

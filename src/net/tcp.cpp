@@ -58,6 +58,7 @@ struct Lookup {
     std::condition_variable cv;
     bool done = false;
     int rc = 0;
+    int err = 0;  // errno of the lookup thread, for EAI_SYSTEM
     AddrinfoPtr result;
 };
 
@@ -78,8 +79,8 @@ AddrinfoPtr resolve(const std::string& host, std::uint16_t port, AddressFamily f
                               : family == AddressFamily::ipv6 ? " (IPv6 only)"
                                                               : "";
 
-    auto explain = [&](int rc) -> Error {
-        std::string why = rc == EAI_SYSTEM ? errno_text(errno) : gai_strerror(rc);
+    auto explain = [&](int rc, int err) -> Error {
+        std::string why = rc == EAI_SYSTEM ? errno_text(err) : gai_strerror(rc);
         if (numeric && (rc == EAI_ADDRFAMILY || rc == EAI_NONAME || rc == EAI_FAMILY))
             why = "address is not of the requested family";
         return Error(ErrorKind::resolve,
@@ -89,24 +90,33 @@ AddrinfoPtr resolve(const std::string& host, std::uint16_t port, AddressFamily f
     if (numeric) {
         addrinfo* res = nullptr;
         int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-        if (rc != 0) throw explain(rc);
+        if (rc != 0) throw explain(rc, errno);
         return AddrinfoPtr(res);
     }
 
     auto lookup = std::make_shared<Lookup>();
-    std::thread([lookup, host, service, hints] {
+    std::thread worker([lookup, host, service, hints] {
         addrinfo* res = nullptr;
         int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+        int err = errno;
         std::lock_guard lock(lookup->m);
         lookup->rc = rc;
+        lookup->err = err;
         lookup->result.reset(res);
         lookup->done = true;
         lookup->cv.notify_all();
-    }).detach();
+    });
     std::unique_lock lock(lookup->m);
-    if (!lookup->cv.wait_until(lock, deadline.at(), [&] { return lookup->done; }))
+    if (!lookup->cv.wait_until(lock, deadline.at(), [&] { return lookup->done; })) {
+        // The thread keeps its own reference to the state and ends when the resolver gives
+        // up; detached, it no longer holds up the caller.
+        lock.unlock();
+        worker.detach();
         throw Error(ErrorKind::timeout, "timed out resolving '" + host + "'");
-    if (lookup->rc != 0) throw explain(lookup->rc);
+    }
+    lock.unlock();
+    worker.join();  // it has finished its work: joining now leaves no thread behind
+    if (lookup->rc != 0) throw explain(lookup->rc, lookup->err);
     return std::move(lookup->result);
 }
 

@@ -144,7 +144,12 @@ ossl::SslCtxPtr make_context(const TlsConfig& config) {
     SSL_CTX_set_min_proto_version(ctx.get(), min);
     // TLS 1.0/1.1 use SHA-1 signatures, which OpenSSL 3 refuses at security level 1 and up:
     // asking for them explicitly has to lower the level, or the option would do nothing.
-    if (min < TLS1_2_VERSION) SSL_CTX_set_security_level(ctx.get(), 0);
+    if (min < TLS1_2_VERSION)
+        SSL_CTX_set_security_level(ctx.get(), 0);
+    else if (SSL_CTX_get_security_level(ctx.get()) < 2)
+        // Level 2 (112-bit security: RSA/DH >= 2048, no SHA-1) whatever the system's
+        // openssl.cnf says, so that weak server keys fail the same way everywhere.
+        SSL_CTX_set_security_level(ctx.get(), 2);
     if (!config.cafile.empty()) {
         if (SSL_CTX_load_verify_locations(ctx.get(), config.cafile.c_str(), nullptr) != 1)
             throw_file_error("CA file", config.cafile);

@@ -43,9 +43,10 @@ struct Marker {
     bool info;
 };
 
-// Transcript direction markers: ours and curl's ("C:"/"S:"), swaks' ("->", "<-", "~>", "<~"),
-// and the "*" local-event lines of smtpauth's own -v transcript.
-constexpr std::array<Marker, 9> kMarkers{{
+// Transcript direction markers: ours and curl's ("C:"/"S:", "S~" for smtpauth's cleartext
+// server lines), swaks' ("->", "<-", "~>", "<~"), curl -v's ("> ", "< "; a blank must
+// follow, so a raw CRAM challenge "<1.2@host>" is not taken for one), and local-event lines.
+constexpr std::array<Marker, 12> kMarkers{{
     {"C:", TokenDirection::client, false},
     {"S:", TokenDirection::server, false},
     {"C>", TokenDirection::client, false},
@@ -54,6 +55,9 @@ constexpr std::array<Marker, 9> kMarkers{{
     {"<-", TokenDirection::server, false},
     {"~>", TokenDirection::client, false},
     {"<~", TokenDirection::server, false},
+    {"S~", TokenDirection::server, false},  // smtpauth -v: server text before TLS
+    {">", TokenDirection::client, false},   // curl -v
+    {"<", TokenDirection::server, false},
     {"*:", TokenDirection::unknown, true},
 }};
 
@@ -92,14 +96,23 @@ std::string_view strip_prefix(std::string_view s, ParsedLine& out) {
         return false;
     };
     if (try_marker(rest)) return rest;
-    // Up to three timestamp words before the marker ("12:00:01.123 C: ...", "12 ms S: ...").
+    // Up to three timestamp words before the marker ("12:00:01.123 C: ...", "12 ms S: ...",
+    // smtpauth -v's "    12 ms C: ..." and its local events "    12 ms * connected").
     std::string_view probe = rest;
     for (int words = 0; words < 3; ++words) {
         auto sp = probe.find_first_of(" \t");
         if (sp == std::string_view::npos) break;
-        if (!is_timestamp_word(probe.substr(0, sp))) break;
+        std::string_view word = probe.substr(0, sp);
+        bool unit = words > 0 && (word == "ms" || word == "s" || word == "sec");
+        if (!unit && !is_timestamp_word(word)) break;
         probe = trim_left(probe.substr(sp));
         if (try_marker(probe)) return rest;
+        if (probe == "*" || probe.starts_with("* ")) {
+            out.had_prefix = true;
+            out.shape = LineShape::info;
+            rest = trim_left(probe.substr(1));
+            return rest;
+        }
     }
     // Brackets alone (no marker) were still a prefix: "[12 ms] 334 ...".
     if (rest.size() != s.size()) out.had_prefix = true;

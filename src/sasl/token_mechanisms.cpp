@@ -52,13 +52,19 @@ std::string byte_count(std::size_t n) {
 
 void require_utf8(std::string_view text, std::string_view what) {
     if (codec::is_valid_utf8(text)) return;
-    // Find the first offending offset by growing a valid prefix (inputs are small).
+    // The first offending offset: step over one valid sequence (1-4 bytes) at a time, so
+    // that the search stays linear in the input.
     std::size_t good = 0;
-    for (std::size_t len = 1; len <= text.size(); ++len) {
-        if (codec::is_valid_utf8(text.substr(0, len)))
-            good = len;
-        else if (len - good > 4)
-            break;
+    while (good < text.size()) {
+        std::size_t step = 0;
+        for (std::size_t n = 1; n <= 4 && good + n <= text.size(); ++n) {
+            if (codec::is_valid_utf8(text.substr(good, n))) {
+                step = n;
+                break;
+            }
+        }
+        if (step == 0) break;
+        good += step;
     }
     throw Error(ErrorKind::bad_input,
                 std::string(what) + " is not valid UTF-8 at offset " + std::to_string(good));

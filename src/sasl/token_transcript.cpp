@@ -172,7 +172,8 @@ void explain_server(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeRes
 
 class Decoder {
   public:
-    Decoder(const DecodeOptions& options, bool several) : options_(options), several_(several) {}
+    Decoder(const DecodeOptions& options, bool several, bool transcript)
+        : options_(options), several_(several), transcript_(transcript) {}
 
     void line(std::size_t number, std::string_view text) {
         try {
@@ -220,17 +221,48 @@ class Decoder {
         throw Error(ErrorKind::bad_input, why.empty() ? "invalid base64" : why);
     }
 
+    // A line whose secret the transcript's writer replaced: keep the exchange's order going.
     void redacted(DecodedMessage& msg) {
         msg.kind = "redacted";
         msg.mechanism = ex_.mechanism;
         msg.summary = "redacted in the transcript: nothing to decode";
+        if (msg.direction == TokenDirection::server) return;
+        msg.direction = TokenDirection::client;
+        if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::password)
+            ex_.login_next = Exchange::LoginNext::done;
+        else if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::user)
+            ex_.login_next = Exchange::LoginNext::password;
+        ex_.expect_client = false;
+        ++ex_.client_messages;
     }
 
     void process(std::size_t number, std::string_view text) {
         ParsedLine p = parse_line(text);
+        if (p.prefix_direction != TokenDirection::unknown || p.shape == LineShape::info)
+            outside_run_ = false;
         DecodedMessage msg;
         msg.line = number;
         msg.direction = p.prefix_direction;
+        // In a pasted transcript (e.g. `smtpauth probe -v` output with its report around it),
+        // lines without a direction marker are not wire lines: "AUTH LOGIN" there is a
+        // capability, "PLAIN" a list entry.
+        if (transcript_ && p.prefix_direction == TokenDirection::unknown &&
+            p.shape != LineShape::info) {
+            if (p.shape == LineShape::blank) return;
+            // Consecutive ones become one message ("lines 25-45 ...") to keep the output short.
+            if (outside_run_ && !result_.messages.empty() && outside_last_ + 1 == number) {
+                auto& prev = result_.messages.back();
+                prev.summary = "lines " + std::to_string(prev.line) + "-" + std::to_string(number) +
+                               " are outside the transcript (no C:/S: marker)";
+                outside_last_ = number;
+                return;
+            }
+            msg.kind = "skipped";
+            msg.summary = "outside the transcript (no C:/S: marker)";
+            outside_run_ = true;
+            outside_last_ = number;
+            return push(std::move(msg));
+        }
         switch (p.shape) {
             case LineShape::blank:
                 if (!ex_.active || !ex_.expect_client ||
@@ -373,6 +405,10 @@ class Decoder {
 
     // Several words that fit no protocol form: raw CRAM responses or JSON are still explained.
     void free_text(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+        if (is_redacted(p.payload)) {  // "<redacted: 24 bytes base64>" has blanks
+            redacted(msg);
+            return push(std::move(msg));
+        }
         Recognition r = recognise(p.payload);
         if (r.what == Recognised::cram_response || r.what == Recognised::json ||
             r.what == Recognised::login_prompt) {
@@ -485,6 +521,9 @@ class Decoder {
 
     const DecodeOptions& options_;
     bool several_;
+    bool outside_run_ = false;
+    std::size_t outside_last_ = 0;
+    bool transcript_;  // some line carries a C:/S: marker: unmarked lines are surrounding text
     Exchange ex_;
     DecodeResult result_;
 };
@@ -497,7 +536,15 @@ DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOption
     if (total > kDecodeMaxTotalBytes)
         throw Error(ErrorKind::bad_input,
                     "input exceeds the 1 MiB cap (" + token_detail::byte_count(total) + ")");
-    Decoder decoder(options, lines.size() > 1);
+    bool transcript = false;
+    for (const auto& l : lines) {
+        if (l.size() > kDecodeMaxLineBytes) continue;  // reported in order by the decoder
+        if (token_detail::parse_line(l).prefix_direction != TokenDirection::unknown) {
+            transcript = true;
+            break;
+        }
+    }
+    Decoder decoder(options, lines.size() > 1, transcript);
     for (std::size_t i = 0; i < lines.size(); ++i) decoder.line(i + 1, lines[i]);
     return decoder.take();
 }

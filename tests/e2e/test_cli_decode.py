@@ -5,9 +5,14 @@ import base64
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "servers"))
+from scripted_server import ScriptedServer, make_self_signed_cert  # noqa: E402
 
 BINARY = os.environ.get("SMTPAUTH_BINARY", "smtpauth")
 
@@ -306,6 +311,62 @@ class BadInput(unittest.TestCase):
     def test_usage(self):
         proc = run(["--no-such-option"])
         self.assertEqual(proc.returncode, 64)
+
+
+class ProbeTranscript(unittest.TestCase):
+    """The output of `smtpauth probe -v` (a real run against a scripted server) decodes."""
+
+    def probe_output(self, *extra):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        cert, key = make_self_signed_cert(tmp.name)
+        ehlo = ("expect", r"EHLO \S+")
+        script = [
+            ("send", b"220 scripted.test ESMTP ready\r\n"), ehlo,
+            ("send", b"250-scripted.test\r\n250 STARTTLS\r\n"),
+            ("expect", "STARTTLS"), ("send", b"220 2.0.0 Ready to start TLS\r\n"),
+            ("starttls",), ehlo,
+            ("send", b"250-scripted.test\r\n250 AUTH LOGIN\r\n"),
+            ("expect", "AUTH LOGIN"), ("send", b"334 VXNlcm5hbWU6\r\n"),
+            ("expect", "YWxpY2U="), ("send", b"334 UGFzc3dvcmQ6\r\n"),
+            ("expect", b64("s3cret-Pa55")), ("send", b"235 2.7.0 ok\r\n"),
+            ("expect", "QUIT"), ("send", b"221 bye\r\n"),
+        ]
+        srv = ScriptedServer(script=script, certfile=cert, keyfile=key, timeout=10,
+                             drain_seconds=1.0)
+        srv.start()
+        self.addCleanup(srv.close)
+        proc = subprocess.run(
+            [BINARY, "probe", "127.0.0.1:%d" % srv.port, "--cafile", cert, "--user", "alice",
+             "--password-env", "PW", "--mech", "LOGIN", "--timeout", "5", "--deadline", "20",
+             "-v", *extra],
+            capture_output=True, timeout=60, env=dict(os.environ, PW="s3cret-Pa55"))
+        srv.wait(30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout
+
+    def test_probe_verbose_with_secrets_checks_password(self):
+        report = self.probe_output("--show-secrets")
+        proc = run(["--check-password-env", "PW"], stdin=report, env={"PW": "s3cret-Pa55"})
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        text = out(proc)
+        self.assertIn("LOGIN user name", text)
+        self.assertIn("user: alice", text)
+        self.assertIn("outside the transcript", text)
+        self.assertIn("password matches (LOGIN", text)
+        self.assertNotIn("s3cret-Pa55", text)
+        proc = run(["--check-password-env", "PW"], stdin=report, env={"PW": "wrong"})
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+
+    def test_probe_verbose_redacted_has_nothing_to_check(self):
+        report = self.probe_output()
+        self.assertNotIn(b64("s3cret-Pa55").encode(), report)
+        proc = run([], stdin=report)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("redacted in the transcript", out(proc))
+        proc = run(["--check-password-env", "PW"], stdin=report, env={"PW": "s3cret-Pa55"})
+        self.assertEqual(proc.returncode, 65)
+        self.assertIn(b"nothing to check", proc.stderr)
 
 
 if __name__ == "__main__":

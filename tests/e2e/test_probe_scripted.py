@@ -272,6 +272,20 @@ class ProbeScripted(unittest.TestCase):
                          [("PLAIN", "rejected"), ("LOGIN", "accepted")])
         self.assertEqual(len(srv.connections), 2)
 
+    def test_mech_all_every_rejection_exits_77(self):
+        def conn(steps):
+            return smtp_starttls_prefix(b"250-x\r\n250 AUTH PLAIN LOGIN\r\n") + steps + QUIT
+        srv = self.server(scripts=[
+            conn([("expect", "AUTH PLAIN .*"), ("send", b"535 5.7.8 no\r\n")]),
+            conn([("expect", "AUTH LOGIN"), ("send", b"334 VXNlcm5hbWU6\r\n"), ("line",),
+                  ("send", b"334 UGFzc3dvcmQ6\r\n"), ("line",), ("send", b"535 5.7.8 no\r\n")]),
+        ])
+        p, doc = self.json_probe(srv, "--mech", "all", "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 77, p.stderr)
+        self.assertEqual([a["result"] for a in doc["attempts"]], ["rejected", "rejected"])
+        self.assertEqual(doc["error"]["kind"], "auth-rejected")
+
     # --- multi-line oddities and grammar -------------------------------------------------
 
     def test_multiline_oddities_long_line_and_bare_code(self):
@@ -318,6 +332,35 @@ class ProbeScripted(unittest.TestCase):
         p, doc = self.json_probe(srv)
         self.assertEqual(p.returncode, 76, p.stderr)
         self.assertEqual(doc["error"]["stage"], "capabilities")
+
+    def test_endless_multiline_reply_hits_the_line_cap(self):
+        filler = b"".join(b"250-X-FILLER-%08d\r\n" % i for i in range(400))
+        srv = self.server([SMTP_GREETING, EHLO, ("send", b"250-hostile.test\r\n" + filler)],
+                          drain=0.5)
+        p, doc = self.json_probe(srv)
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(doc["error"]["stage"], "capabilities")
+        self.assertIn("lines in one reply", doc["error"]["message"])
+
+    def test_megabyte_without_newline_hits_the_line_cap(self):
+        srv = self.server([("send", b"220 " + b"A" * (1 << 20))], drain=0.5)
+        p, doc = self.json_probe(srv)
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(doc["error"]["kind"], "protocol")
+        self.assertEqual(doc["error"]["stage"], "greeting")
+        self.assertLess(len(p.stdout), 10000)
+
+    def test_oversized_challenge_is_cancelled(self):
+        big = base64.b64encode(b"x" * 20000)  # above the 16384-octet challenge cap
+        srv = self.server(smtp_starttls_prefix(b"250-x\r\n250 AUTH LOGIN\r\n") + [
+            ("expect", "AUTH LOGIN"), ("send", b"334 " + big + b"\r\n"),
+            ("expect", r"\*"), ("send", b"501 5.7.0 cancelled\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 76, p.stderr)
+        self.assertEqual(srv.errors, [])
+        self.assertIn("larger than 16384", doc["error"]["message"])
+        self.assertNotIn(base64.b64encode(USER.encode()), srv.received)
 
     # --- STARTTLS boundary ---------------------------------------------------------------
 
@@ -475,6 +518,35 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertFalse(doc["tls"]["verified"])
         self.assertTrue(doc["tls"]["verify_error"])
+
+    def test_only_the_post_tls_mechanism_list_counts(self):
+        # Cleartext EHLO offers PLAIN and LOGIN; under TLS only CRAM-MD5 is offered.
+        srv = self.server([
+            SMTP_GREETING, EHLO,
+            ("send", b"250-scripted.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+            ("expect", "STARTTLS"), ("send", b"220 go\r\n"), ("starttls",), EHLO,
+            ("send", b"250-scripted.test\r\n250 AUTH CRAM-MD5\r\n"),
+            ("expect", "AUTH CRAM-MD5"),
+            ("send", b"334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+            ("line",), ("send", b"235 2.7.0 ok\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(doc["mechanisms"]["offered"], ["CRAM-MD5"])
+        self.assertEqual(doc["auth"]["mechanism"], "CRAM-MD5")
+        self.assertNotIn(PLAIN_IR.encode(), srv.received)
+
+    def test_auth_offered_only_before_tls_sends_no_credentials(self):
+        srv = self.server([
+            SMTP_GREETING, EHLO,
+            ("send", b"250-scripted.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+            ("expect", "STARTTLS"), ("send", b"220 go\r\n"), ("starttls",), EHLO,
+            ("send", b"250-scripted.test\r\n250 8BITMIME\r\n")] + QUIT)
+        p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
+                                 env={"PW": PASSWORD})
+        self.assertEqual(p.returncode, 82, p.stderr)
+        self.assertEqual(doc["mechanisms"]["offered"], [])
+        self.assert_no_credentials(srv)
 
     # --- cleartext ----------------------------------------------------------------------
 

@@ -184,6 +184,23 @@ TEST_SUITE("smtpauth::net") {
         }
     }
 
+    TEST_CASE("a 1024-bit RSA leaf is refused as too weak, reported under --insecure") {
+        CertSpec spec;
+        spec.key = KeyKind::rsa1024;
+        auto ctx = make_server_ctx(pki().ca.issue(spec), &pki().ca);
+        auto o = run("127.0.0.1", ctx.get(), config_for("localhost"));
+        REQUIRE(o.error);
+        CHECK(o.error->kind == ErrorKind::certificate);
+        CHECK(o.error->message == "certificate verify failed: EE certificate key too weak");
+        auto cfg = config_for("localhost");
+        cfg.insecure = true;
+        auto oi = run("127.0.0.1", ctx.get(), cfg);
+        REQUIRE(oi.info);
+        CHECK_FALSE(oi.info->verified);
+        CHECK(oi.info->verify_error == "EE certificate key too weak");
+        CHECK(oi.info->chain[0].key_bits == 1024);
+    }
+
     TEST_CASE("the system CA store does not trust the test CA") {
         auto ctx = make_server_ctx(pki().leaf, &pki().ca);
         auto cfg = config_for("localhost");
@@ -294,6 +311,17 @@ TEST_SUITE("smtpauth::net") {
         REQUIRE(o.error);
         CHECK(o.error->kind == ErrorKind::tls);
         CHECK(o.error->message.find("minimum asked: TLS 1.2") != std::string::npos);
+    }
+
+    TEST_CASE("--tls-min 1.0 explicitly allows a TLS 1.0-only server") {
+        auto ctx = make_server_ctx(pki().leaf, &pki().ca, TLS1_VERSION, TLS1_VERSION);
+        auto cfg = config_for("localhost");
+        cfg.min_version = "1.0";
+        auto o = run("127.0.0.1", ctx.get(), cfg);
+        REQUIRE_FALSE(o.error);
+        REQUIRE(o.info);
+        CHECK(o.info->version == "TLSv1");
+        CHECK(o.info->verified);
     }
 
     TEST_CASE("an invalid minimum version is a usage error") {

@@ -57,6 +57,29 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(res.messages[8].kind == "skipped");
     }
 
+    TEST_CASE("a transcript inside a report: unmarked lines are surrounding text") {
+        auto res = decode({"Capabilities after TLS:", "  AUTH LOGIN", "  PIPELINING",
+                           "  C: AUTH PLAIN AHUAcA==", "  S: 235 ok",
+                           "AUTH LOGIN: ACCEPTED (1 round trip)"});
+        REQUIRE(res.messages.size() == 4);
+        CHECK(res.messages[0].kind == "skipped");
+        CHECK(res.messages[0].line == 1);
+        CHECK(res.messages[0].summary.starts_with("lines 1-3 are outside the transcript"));
+        CHECK(field(res.messages[1], "user") == "u");
+        CHECK(res.messages[2].kind == "success");
+        CHECK(res.messages[3].kind == "skipped");
+        CHECK(res.messages[3].line == 6);
+    }
+
+    TEST_CASE("curl -v markers") {
+        auto res = decode({"> AUTH PLAIN AHUAcA==", "< 235 2.7.0 ok", "<1.2@host>"});
+        CHECK(res.messages[0].direction == TokenDirection::client);
+        CHECK(res.messages[1].kind == "success");
+        CHECK(res.messages[2].kind == "skipped");                // unmarked, in a transcript
+        auto cram = decode({"PDEuMkBob3N0Pg==", "<1.2@host>"});  // both raw CRAM challenges
+        CHECK(cram.messages[1].kind == "cram-challenge");
+    }
+
     TEST_CASE("POP3 PASS and IMAP LOGIN passwords are secret fields") {
         auto res = decode({"PASS hunter2", "a1 LOGIN bob hunter3"});
         CHECK(token_test::field_secret(res.messages[0], "password"));
@@ -67,6 +90,25 @@ TEST_SUITE("smtpauth::sasl::token") {
     TEST_CASE("redacted lines of a transcript are not decoded") {
         auto res = decode({"C: AUTH PLAIN <redacted 24 bytes of base64>"});
         CHECK(res.messages[0].kind == "redacted");
+    }
+
+    TEST_CASE("smtpauth probe -v transcript: stamps, S~, local events, redacted lines") {
+        auto res = decode(
+            {"       0 ms * connected to 127.0.0.1:587", "       1 ms S~ 220 mx.example ESMTP",
+             "       9 ms C: AUTH LOGIN", "      10 ms S: 334 VXNlcm5hbWU6", "      10 ms C: dGlt",
+             "      11 ms S: 334 UGFzc3dvcmQ6", "      11 ms C: <redacted: 24 bytes base64>",
+             "      12 ms S: 235 2.7.0 Authentication successful"});
+        REQUIRE(res.messages.size() == 8);
+        CHECK(res.messages[0].kind == "skipped");
+        CHECK(field(res.messages[0], "text") == "connected to 127.0.0.1:587");
+        CHECK(res.messages[1].direction == TokenDirection::server);
+        CHECK(res.messages[1].kind == "reply");
+        CHECK(res.messages[4].kind == "username");
+        CHECK(field(res.messages[4], "user") == "tim");
+        CHECK(res.messages[6].kind == "redacted");
+        CHECK(res.messages[6].direction == TokenDirection::client);
+        CHECK(res.messages[7].kind == "success");
+        CHECK(res.checkable.empty());
     }
 
     TEST_CASE("invalid base64: offset for one line, line number for several") {
