@@ -159,20 +159,41 @@ class StartTlsStripping(HostileCase):
         def pop3_cont(s):
             s.send(b"+ go ahead\r\n")
             s.wait_close(10)
-        for name, proto, script in (("imap-continuation", "imap", ImapScript(starttls=imap_cont)),
-                                    ("imap-other-tag", "imap", ImapScript(starttls=imap_other_tag)),
-                                    ("imap-untagged", "imap", ImapScript(starttls=imap_untagged)),
+        for name, proto, script in (("imap-untagged", "imap", ImapScript(starttls=imap_untagged)),
                                     ("pop3-continuation", "pop3", Pop3Script(stls=pop3_cont))):
             with self.subTest(case=name):
                 server = self.serve(script)
                 r = self.probe(server, f"{proto}://127.0.0.1:{server.port}",
                                extra=["--timeout", "3"])
-                self.assertIn(r.status, (75,) if name == "imap-untagged" else (76, 80), r.text())
+                self.assertEqual(r.status, 75 if name == "imap-untagged" else 80, r.text())
                 self.assertLess(r.elapsed, 3 + 5)
                 self.assert_clean_output(r)
                 self.assert_no_secret_sent(server)
                 for s in server.sessions:
                     self.assertFalse(s.tls, "a handshake happened")
+
+    # DEFECT (reported to the probe owner, src/mail/imap_dialect.cpp): an IMAP STARTTLS
+    # answered with a continuation or another tag's OK exits 76 (protocol error), while
+    # SMTP (354, 250) and POP3 ("+ ...") odd answers exit 80 as the contract says for a
+    # refused STARTTLS. No credential is sent either way (checked). Remove
+    # expectedFailure when fixed.
+    @unittest.expectedFailure
+    def test_imap_odd_replies_exit_80(self):
+        def imap_cont(s, tag):
+            s.send(b"+ go ahead\r\n")
+            s.wait_close(10)
+
+        def imap_other_tag(s, tag):
+            s.send(b"X999 OK Begin TLS negotiation now\r\n")
+            s.wait_close(10)
+        statuses = []
+        for script in (ImapScript(starttls=imap_cont), ImapScript(starttls=imap_other_tag)):
+            server = self.serve(script)
+            r = self.probe(server, f"imap://127.0.0.1:{server.port}", extra=["--timeout", "3"])
+            self.assert_no_secret_sent(server)
+            self.assert_clean_output(r)
+            statuses.append(r.status)
+        self.assertEqual(statuses, [80, 80])
 
     def test_imap_preauth(self):
         server = self.serve(ImapScript(
