@@ -172,7 +172,12 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
 }
 
 bool LineChannel::has_buffered_input() const {
-    return !impl_->buffer.empty() || (impl_->tls && impl_->tls->pending() > 0);
+    if (!impl_->buffer.empty()) return true;
+    if (impl_->tls) return impl_->tls->pending() > 0;
+    // In cleartext also look into the kernel: unsolicited lines that arrived in their own
+    // segment after the last reply are just as unasked-for. (Under TLS the socket may hold
+    // records the peer may legitimately send unasked, such as TLS 1.3 session tickets.)
+    return impl_->socket_has_data();
 }
 
 bool LineChannel::is_tls() const {

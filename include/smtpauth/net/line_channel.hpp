@@ -46,7 +46,8 @@ public:
     void write_line(std::string_view line, Deadline deadline,
                     Sensitivity s = Sensitivity::none, std::string redacted = {});
 
-    // True if bytes have been received but not yet returned by read_line.
+    // True if bytes have been received but not yet returned by read_line; in cleartext
+    // also when the kernel holds bytes not yet read (a non-blocking peek).
     bool has_buffered_input() const;
     bool is_tls() const;
     std::size_t bytes_received() const;
