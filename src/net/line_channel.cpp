@@ -3,6 +3,8 @@
 // §3.1 that nothing received before the handshake may be used after it.
 #include "smtpauth/net/line_channel.hpp"
 
+#include <optional>
+
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -23,6 +25,7 @@ struct LineChannel::Impl {
     std::string buffer;        // received, not yet returned by read_line
     std::size_t received = 0;  // application bytes received on the connection
     std::unique_ptr<TlsSession> tls;
+    std::optional<TlsInfo> rejected_tls;  // the session whose certificate failed verification
 
     // Reads at least one byte into buffer; returns false at end of stream.
     bool fill(Deadline deadline);
@@ -159,7 +162,12 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
                         "STARTTLS injection attack)");
     }
     TlsInfo info;
-    im.tls = TlsSession::handshake(im.socket.get(), config, deadline, &info);
+    try {
+        im.tls = TlsSession::handshake(im.socket.get(), config, deadline, &info);
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::certificate) im.rejected_tls = info;
+        throw;
+    }
     if (im.transcript) {
         im.transcript->set_before_tls(false);
         std::string text = "TLS established: " + info.version + " " + info.cipher;
@@ -172,7 +180,16 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
 }
 
 bool LineChannel::has_buffered_input() const {
-    return !impl_->buffer.empty() || (impl_->tls && impl_->tls->pending() > 0);
+    if (!impl_->buffer.empty()) return true;
+    if (impl_->tls) return impl_->tls->pending() > 0;
+    // In cleartext also look into the kernel: unsolicited lines that arrived in their own
+    // segment after the last reply are just as unasked-for. (Under TLS the socket may hold
+    // records the peer may legitimately send unasked, such as TLS 1.3 session tickets.)
+    return impl_->socket_has_data();
+}
+
+const TlsInfo* LineChannel::rejected_tls_info() const {
+    return impl_->rejected_tls ? &*impl_->rejected_tls : nullptr;
 }
 
 bool LineChannel::is_tls() const {

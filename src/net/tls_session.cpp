@@ -180,6 +180,21 @@ std::string group_name(SSL* ssl) {
     return name ? name : "";
 }
 
+// The handshake was aborted because the certificate did not verify: OpenSSL keeps the chain
+// the server sent, so the report can show which certificate failed and not just why.
+void describe_rejected(SSL* ssl, long verify_result, TlsInfo* info) {
+    info->version = SSL_get_version(ssl);  // known since the ServerHello
+    if (SSL_SESSION* session = SSL_get_session(ssl))
+        if (const SSL_CIPHER* c = SSL_SESSION_get0_cipher(session))
+            info->cipher = SSL_CIPHER_get_name(c);
+    info->group = group_name(ssl);
+    info->verified = false;
+    info->verify_error = X509_verify_cert_error_string(verify_result);
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl))
+        for (int i = 0; i < sk_X509_num(chain); ++i)
+            info->chain.push_back(describe_certificate(sk_X509_value(chain, i)));
+}
+
 void fill_info(SSL* ssl, TlsInfo* info) {
     info->version = SSL_get_version(ssl);
     if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) info->cipher = SSL_CIPHER_get_name(c);
@@ -273,6 +288,7 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& confi
         long vr = SSL_get_verify_result(ssl);
         if (!config.insecure && vr != X509_V_OK) {
             ERR_clear_error();
+            describe_rejected(ssl, vr, info);
             throw Error(ErrorKind::certificate, std::string("certificate verify failed: ") +
                                                     X509_verify_cert_error_string(vr));
         }

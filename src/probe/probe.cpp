@@ -109,7 +109,13 @@ class Session {
     void handshake() {
         stage_ = Stage::tls;
         auto t = Clock::now();
-        rep_.tls = channel_->start_tls(tls_config(), step());
+        try {
+            rep_.tls = channel_->start_tls(tls_config(), step());
+        } catch (const Error& e) {
+            // Show the certificate that failed, not just the reason.
+            if (const net::TlsInfo* rejected = channel_->rejected_tls_info()) rep_.tls = *rejected;
+            throw;
+        }
         rep_.timings.tls = ms_since(t);
         transcript_.set_before_tls(false);
         // The channel records the handshake summary; say why an unverified one goes on.

@@ -87,8 +87,10 @@ void print_tls(std::ostream& out, const ProbeReport& r) {
                 out << (k ? ", " : "") << escape_for_display(c.subject_alt_names[k]);
             out << '\n';
         }
-        out << "      valid:   " << c.not_before << " to " << c.not_after << " (" << c.days_left
-            << " days left)\n";
+        out << "      valid:   " << c.not_before << " to " << c.not_after << " ("
+            << (c.days_left < 0 ? "EXPIRED " + std::to_string(-c.days_left) + " days ago"
+                                : std::to_string(c.days_left) + " days left")
+            << ")\n";
         out << "      key:     " << c.key_type << ' ' << c.key_bits << " bits\n";
         out << "      sha256:  " << c.sha256_fingerprint << '\n';
     }

@@ -363,13 +363,19 @@ class CertificateTest(unittest.TestCase):
                 "--password-env", SECRET_ENV, "--mech", "PLAIN", "-v", *extra]
 
     def test_verification_failures_exit_81_without_auth(self):
-        for name, host_key, ca_key, _word in self.CASES:
+        for name, host_key, ca_key, word in self.CASES:
             for listener in ("submissions", "submission", "imap"):
                 with self.subTest(case=name, listener=listener):
                     r = probe_json(self, self.args(listener, host_key, ca_key),
                                    secret=password(), expect=81)
                     self.assertEqual(r["error"]["kind"], "certificate")
                     self.assertEqual(r["error"]["stage"], "tls")
+                    # The rejected certificate itself is reported, not only the reason.
+                    self.assertFalse(r["tls"]["verified"])
+                    self.assertIn(word, r["tls"]["verify_error"].lower())
+                    self.assertTrue(r["tls"]["chain"], r["tls"])
+                    self.assertRegex(r["tls"]["chain"][0]["sha256_fingerprint"],
+                                     r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
                     self.assertEqual(r["auth"]["result"], "not-attempted")
                     self.assertFalse(sent_auth(r), client_lines(r))
                     self.assertNotIn(password(), json.dumps(r, ensure_ascii=False))
@@ -378,6 +384,8 @@ class CertificateTest(unittest.TestCase):
         proc = run(self.args("submission", "wrong_name_host", "ca"), secret=password())
         self.assertEqual(proc.returncode, 81, text(proc))
         self.assertIn("FAILED at tls", proc.stdout.decode())
+        # The names the certificate does carry are shown, so the mismatch can be understood.
+        self.assertIn("DNS:mail.example.invalid", proc.stdout.decode())
         self.assertTrue(proc.stderr.decode().startswith("smtpauth: "), proc.stderr)
 
     def test_insecure_continues_and_reports(self):

@@ -19,7 +19,7 @@ struct LineLimits {
 };
 
 class LineChannel {
-public:
+  public:
     // Takes the connected socket. Lines read and written are recorded in *transcript
     // (which must outlive the channel) when it is not null.
     LineChannel(Socket socket, LineLimits limits, Transcript* transcript);
@@ -43,15 +43,19 @@ public:
 
     // Sends line + CRLF in a single write. The transcript gets the line with sensitivity s;
     // `redacted` is the form shown when secrets are hidden (empty = "<redacted>").
-    void write_line(std::string_view line, Deadline deadline,
-                    Sensitivity s = Sensitivity::none, std::string redacted = {});
+    void write_line(std::string_view line, Deadline deadline, Sensitivity s = Sensitivity::none,
+                    std::string redacted = {});
 
-    // True if bytes have been received but not yet returned by read_line.
+    // True if bytes have been received but not yet returned by read_line; in cleartext
+    // also when the kernel holds bytes not yet read (a non-blocking peek).
     bool has_buffered_input() const;
     bool is_tls() const;
+    // After start_tls threw Error{certificate}: what that handshake revealed (chain,
+    // verify_error), so that the rejected certificate can be reported; otherwise nullptr.
+    const TlsInfo* rejected_tls_info() const;
     std::size_t bytes_received() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

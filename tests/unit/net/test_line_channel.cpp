@@ -230,7 +230,7 @@ TEST_SUITE("smtpauth::net") {
         auto ch = open_channel(server.port());
         CHECK(ch->read_line(seconds(5)) == "220 go-ahead");
         std::this_thread::sleep_for(300ms);  // the second write is now in our socket buffer
-        CHECK_FALSE(ch->has_buffered_input());
+        CHECK(ch->has_buffered_input());  // the kernel holds them: counted too
         net::TlsConfig cfg;
         cfg.host = "localhost";
         auto e = catch_error([&] { ch->start_tls(cfg, seconds(5)); });
