@@ -70,7 +70,8 @@ class ImapDialect final : public Dialect {
         send(tag + " STARTTLS", "STARTTLS");
         // Untagged data before the tagged reply is cleartext tampering: ignored (RFC 2595 §3.1
         // says to discard everything learnt before TLS).
-        ImapResponse done = read_until_tagged(tag, "STARTTLS response", [](const ImapResponse&) {});
+        ImapResponse done = read_until_tagged(
+            tag, "STARTTLS response", [](const ImapResponse&) {}, ErrorKind::tls);
         if (done.status != "OK")
             throw Error(ErrorKind::tls,
                         "server refused STARTTLS: " + done.status + " " + done.text);
@@ -152,8 +153,11 @@ class ImapDialect final : public Dialect {
     std::string tag_preview() const { return "A" + std::to_string(tag_counter_ + 1); }
 
     template <typename OnUntagged>
+    // `unexpected` is the kind of error for a continuation or another tag's reply: for
+    // STARTTLS anything but our tagged OK means "TLS refused", as in SMTP and POP3.
     ImapResponse read_until_tagged(const std::string& tag, const std::string& context,
-                                   OnUntagged on_untagged) {
+                                   OnUntagged on_untagged,
+                                   ErrorKind unexpected = ErrorKind::protocol) {
         for (std::size_t i = 0; i < options_.limits.max_lines; ++i) {
             std::string line = read_line();
             ImapResponse r = parse_imap_line(line, context);
@@ -164,7 +168,7 @@ class ImapDialect final : public Dialect {
                 continue;
             }
             if (r.type == ImapResponse::Type::continuation || r.tag != tag)
-                throw Error(ErrorKind::protocol,
+                throw Error(unexpected,
                             "protocol error in " + context + ": unexpected \"" + line + "\"");
             return r;
         }

@@ -52,6 +52,10 @@ ImapResponse parse_imap_line(std::string_view line, std::string_view context) {
         r.text = std::string(rest);
         return r;
     }
+    // response-tagged = tag SP resp-cond-state; tag = 1*<ASTRING-CHAR except "+"> (RFC 3501
+    // §9): a line that starts with a space has no tag.
+    if (line.front() == ' ')
+        fail(context, "response line without a tag: \"" + std::string(line) + "\"");
     std::string_view rest = line;
     std::string_view first = next_word(rest);
     std::string_view word = next_word(rest);

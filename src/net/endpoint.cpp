@@ -17,14 +17,16 @@ namespace {
     throw Error(ErrorKind::usage, "invalid endpoint '" + std::string(text) + "': " + why);
 }
 
+// inet_pton reads a C string: an embedded NUL would hide what follows it, so such text is
+// never an address.
 bool is_ipv4(const std::string& s) {
     in_addr a{};
-    return inet_pton(AF_INET, s.c_str(), &a) == 1;
+    return s.find('\0') == std::string::npos && inet_pton(AF_INET, s.c_str(), &a) == 1;
 }
 
 bool is_ipv6(const std::string& s) {
     in6_addr a{};
-    return inet_pton(AF_INET6, s.c_str(), &a) == 1;
+    return s.find('\0') == std::string::npos && inet_pton(AF_INET6, s.c_str(), &a) == 1;
 }
 
 // port = 1*5DIGIT with value 1..65535 (0 means "not given", so it cannot be typed).

@@ -110,17 +110,6 @@ ExchangeResult run_exchange(Mechanism& mech, Carrier& carrier, const ExchangeOpt
             return cancel(carrier, std::move(result), Outcome::cancelled,
                           "too many challenges (more than " + std::to_string(kMaxRounds) + ")");
 
-        if (pending) {
-            // The deferred initial response answers the (normally empty) first challenge.
-            std::string encoded = encode_initial(*pending);
-            if (pending->data.empty()) encoded.clear();  // an empty response is an empty line
-            carrier.send_response(encoded, pending->secret);
-            wipe_string(encoded);
-            pending.reset();
-            ++result.round_trips;
-            continue;
-        }
-
         // Strict checks on untrusted server data before the mechanism sees it (RFC 4954 §4:
         // a client that cannot decode a challenge MUST cancel).
         const std::size_t max_text = (options.max_challenge_bytes + 2) / 3 * 4;
@@ -137,6 +126,19 @@ ExchangeResult run_exchange(Mechanism& mech, Carrier& carrier, const ExchangeOpt
             return cancel(
                 carrier, std::move(result), Outcome::cancelled,
                 "challenge larger than " + std::to_string(options.max_challenge_bytes) + " octets");
+
+        if (pending) {
+            // The deferred initial response answers the (normally empty) first challenge,
+            // but only once that challenge passed the same checks: credentials never go out
+            // in answer to something we could not decode.
+            std::string encoded = encode_initial(*pending);
+            if (pending->data.empty()) encoded.clear();  // an empty response is an empty line
+            carrier.send_response(encoded, pending->secret);
+            wipe_string(encoded);
+            pending.reset();
+            ++result.round_trips;
+            continue;
+        }
 
         Response response;
         try {

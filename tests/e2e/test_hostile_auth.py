@@ -103,12 +103,9 @@ class Cancel(HostileCase):
         self.assertEqual(seen.get("answer"), b"*", r.text())
         self.assertNotEqual(r.status, 0, r.text())
 
-    # DEFECT (reported to the probe owner, src/sasl/exchange.cpp): when the initial response
-    # is deferred (IMAP without SASL-IR), the driver sends it whatever the first challenge
-    # holds, so an undecodable challenge is answered with the PLAIN credentials instead of
-    # "*" (RFC 4954 §4 / RFC 3501 §6.2.2: the client MUST cancel). Remove expectedFailure
-    # when fixed: an unexpected success fails the run.
-    @unittest.expectedFailure
+    # A deferred initial response (IMAP without SASL-IR) answers only a decodable first
+    # challenge: an undecodable one gets "*" and the credentials stay home (RFC 4954 §4,
+    # RFC 3501 §6.2.2).
     def test_imap_undecodable_before_deferred_initial_response(self):
         ctx = good_context()
         seen = {}

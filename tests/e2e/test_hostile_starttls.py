@@ -172,12 +172,8 @@ class StartTlsStripping(HostileCase):
                 for s in server.sessions:
                     self.assertFalse(s.tls, "a handshake happened")
 
-    # DEFECT (reported to the probe owner, src/mail/imap_dialect.cpp): an IMAP STARTTLS
-    # answered with a continuation or another tag's OK exits 76 (protocol error), while
-    # SMTP (354, 250) and POP3 ("+ ...") odd answers exit 80 as the contract says for a
-    # refused STARTTLS. No credential is sent either way (checked). Remove
-    # expectedFailure when fixed.
-    @unittest.expectedFailure
+    # An IMAP STARTTLS answered with a continuation or another tag's OK is a refused
+    # STARTTLS (80), as SMTP (354, 250) and POP3 ("+ ...") odd answers are.
     def test_imap_odd_replies_exit_80(self):
         def imap_cont(s, tag):
             s.send(b"+ go ahead\r\n")

@@ -27,9 +27,8 @@ namespace {
 
 class ScriptedCarrier final : public sasl::Carrier {
   public:
-    ScriptedCarrier(std::vector<std::string> records, std::optional<std::size_t> budget,
-                    bool client_first)
-        : records_(std::move(records)), budget_(budget), client_first_(client_first) {}
+    ScriptedCarrier(std::vector<std::string> records, std::optional<std::size_t> budget)
+        : records_(std::move(records)), budget_(budget) {}
 
     std::optional<std::size_t> initial_response_budget(std::string_view) const override {
         return budget_;
@@ -37,7 +36,6 @@ class ScriptedCarrier final : public sasl::Carrier {
     void send_auth(std::string_view, std::optional<std::string_view> ir, bool) override {
         fuzz::require(sent_.empty(), "AUTH is the first client line");
         sent_.push_back(ir ? "AUTH " + std::string(*ir) : std::string("AUTH"));
-        deferred_ir_ = !ir && client_first_;
         if (ir && budget_) fuzz::require(ir->size() <= *budget_, "IR within the budget");
     }
     void send_response(std::string_view base64, bool) override {
@@ -82,17 +80,11 @@ class ScriptedCarrier final : public sasl::Carrier {
         auto decoded = smtpauth::codec::try_base64_decode(last_->payload);
         bool hostile = !decoded || decoded->size() > sasl::kMaxChallengeBytes;
         if (decoded) decoded_.push_back(*decoded);
-        // KNOWN-DEFECTS.md K3: a deferred initial response is sent whatever the first
-        // challenge holds.
-        bool known = fuzz::tolerate_known() && challenges_ == 1 && deferred_ir_;
-        if (hostile && !known)
-            fuzz::require(cancelling, "undecodable or oversized challenge gets *");
+        if (hostile) fuzz::require(cancelling, "undecodable or oversized challenge gets *");
     }
 
     std::vector<std::string> records_;
     std::optional<std::size_t> budget_;
-    bool client_first_;
-    bool deferred_ir_ = false;
     std::vector<std::string> sent_;
     std::vector<std::string> decoded_;
     std::optional<sasl::CarrierReply> last_;
@@ -125,8 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
 
-    ScriptedCarrier carrier(fuzz::split_lines(fuzz::as_text(data + 2, size - 2)), budget,
-                            info.traits.client_first);
+    ScriptedCarrier carrier(fuzz::split_lines(fuzz::as_text(data + 2, size - 2)), budget);
     sasl::ExchangeOptions xo;
     xo.require_server_proof = info.traits.verifies_server;
     try {

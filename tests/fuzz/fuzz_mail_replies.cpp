@@ -82,10 +82,7 @@ void fuzz_imap(const std::vector<std::string>& lines) {
             auto r = mail::parse_imap_line(line, "fuzz response");
             fuzz::require(no_controls(r.text) && no_controls(r.code) && no_controls(r.tag),
                           "no controls in an accepted IMAP response");
-            // KNOWN-DEFECTS.md K2: a line starting with SP parses as a tagged response with
-            // an empty tag (RFC 3501 §9: tag = 1*<ASTRING-CHAR except "+">).
-            bool known = fuzz::tolerate_known() && r.tag.empty();
-            if (r.type == mail::ImapResponse::Type::tagged && !known)
+            if (r.type == mail::ImapResponse::Type::tagged)
                 fuzz::require(!r.tag.empty() && !r.status.empty(), "tagged has tag and status");
             auto atoms = mail::capability_code_atoms(r.code);
             fuzz::require(atoms.size() <= r.code.size(), "code atoms come from the code");
