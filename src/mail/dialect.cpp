@@ -40,6 +40,18 @@ void Dialect::send(std::string_view line, std::string_view what, Sensitivity s,
     channel_.write_line(line, deadline(), s, std::move(redacted));
 }
 
+void Dialect::send_response(std::string_view base64, bool secret) {
+    const std::string what = std::string(auth_command()) + " response";
+    if (secret)
+        send(base64, what, Sensitivity::secret, redacted_form("", base64.size()));
+    else
+        send(base64, what);
+}
+
+void Dialect::send_cancel() {
+    send("*", std::string(auth_command()) + " cancel", Sensitivity::none, {}, true);
+}
+
 std::string Dialect::read_line() {
     return channel_.read_line(deadline());
 }

@@ -112,15 +112,7 @@ class ImapDialect final : public Dialect {
         wipe_string(line);
     }
 
-    void send_response(std::string_view base64, bool secret) override {
-        if (secret)
-            send(base64, "AUTHENTICATE response", Sensitivity::secret,
-                 redacted_form("", base64.size()));
-        else
-            send(base64, "AUTHENTICATE response");
-    }
-
-    void send_cancel() override { send("*", "AUTHENTICATE cancel", Sensitivity::none, {}, true); }
+    std::string_view auth_command() const override { return "AUTHENTICATE"; }
 
     sasl::CarrierReply read_reply() override {
         sasl::CarrierReply out;

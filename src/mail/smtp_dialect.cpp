@@ -81,15 +81,6 @@ class SmtpDialect final : public Dialect {
         wipe_string(line);
     }
 
-    void send_response(std::string_view base64, bool secret) override {
-        if (secret)
-            send(base64, "AUTH response", Sensitivity::secret, redacted_form("", base64.size()));
-        else
-            send(base64, "AUTH response");
-    }
-
-    void send_cancel() override { send("*", "AUTH cancel", Sensitivity::none, {}, true); }
-
     sasl::CarrierReply read_reply() override {
         SmtpReply r = read_reply("AUTH reply");
         sasl::CarrierReply out;

@@ -69,6 +69,11 @@ class Dialect : public sasl::Carrier {
     // The capabilities that AUTH works with (the IR budget depends on IMAP SASL-IR).
     void set_capabilities(const Capabilities& caps) { caps_ = caps; }
 
+    // Continuation lines are bare base64 or "*" in all three protocols (RFC 4954 §4,
+    // RFC 3501 §6.2.2, RFC 5034 §4); only the command name in error messages differs.
+    void send_response(std::string_view base64, bool secret) override;
+    void send_cancel() override;
+
   protected:
     net::Deadline deadline() const;
     // Writes a command line. Unless `allow_pending`, data the server sent without being
@@ -76,6 +81,8 @@ class Dialect : public sasl::Carrier {
     void send(std::string_view line, std::string_view what, Sensitivity s = Sensitivity::none,
               std::string redacted = {}, bool allow_pending = false);
     std::string read_line();
+    // "AUTH" or "AUTHENTICATE": names the exchange in error messages.
+    virtual std::string_view auth_command() const { return "AUTH"; }
 
     net::LineChannel& channel_;
     DialectOptions options_;
