@@ -5,9 +5,13 @@
 
 namespace smtpauth {
 
-Transcript::~Transcript() {
-    for (auto& e : events_)
+void wipe_secret_lines(std::vector<TranscriptEvent>& events) noexcept {
+    for (auto& e : events)
         if (e.sensitivity == Sensitivity::secret) wipe_string(e.text);
+}
+
+Transcript::~Transcript() {
+    wipe_secret_lines(events_);
 }
 
 void Transcript::add(Direction d, std::string text, Sensitivity s, std::string redacted) {

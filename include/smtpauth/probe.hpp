@@ -119,6 +119,13 @@ struct Failure {
 };
 
 struct ProbeReport {
+    ProbeReport() = default;
+    ProbeReport(const ProbeReport&) = default;
+    ProbeReport(ProbeReport&&) = default;
+    ProbeReport& operator=(const ProbeReport&) = default;
+    ProbeReport& operator=(ProbeReport&&) = default;
+    ~ProbeReport();  // wipes the secret lines of `transcript` (an initial response, a password)
+
     Target target;
     std::optional<std::string> address;  // numeric address used
     std::optional<net::TlsInfo> tls;

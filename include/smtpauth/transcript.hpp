@@ -29,8 +29,11 @@ struct TranscriptEvent {
     bool before_tls = false;  // received in cleartext before a TLS upgrade
 };
 
+// Wipes the text of the secret lines (a copy of a transcript kept after the session).
+void wipe_secret_lines(std::vector<TranscriptEvent>& events) noexcept;
+
 class Transcript {
-public:
+  public:
     Transcript() : start_(std::chrono::steady_clock::now()) {}
     ~Transcript();  // wipes the text of secret lines
     Transcript(Transcript&&) = default;
@@ -41,7 +44,7 @@ public:
     const std::vector<TranscriptEvent>& events() const { return events_; }
     std::chrono::steady_clock::time_point start() const { return start_; }
 
-private:
+  private:
     std::chrono::steady_clock::time_point start_;
     std::vector<TranscriptEvent> events_;
     bool before_tls_ = false;

@@ -66,10 +66,6 @@ bool given(const CLI::Option* opt) {
     return opt != nullptr && opt->count() > 0;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
-
 // Refuses an option that the chosen mechanism has no use for: silently ignoring it would
 // print a token that is not what the user meant.
 void refuse(bool present, std::string_view option, std::string_view mech, std::string_view why) {
@@ -90,10 +86,10 @@ GenRequest build_request(GenArgs& a) {
     r.mechanism = info;
     const std::string name(info->name);
     const auto& t = info->traits;
+    const auto& g = info->gen;
     const bool scram = t.verifies_server;
-    const bool is_external = name == "EXTERNAL";
-    const bool is_anonymous = name == "ANONYMOUS";
-    const bool is_cram = !t.client_first && name != "LOGIN";
+    const bool positional_authzid = g.positional == sasl::GenTraits::Positional::authzid;
+    const bool positional_trace = g.positional == sasl::GenTraits::Positional::trace;
 
     if (t.channel_binding) {
         throw Error(ErrorKind::usage, name +
@@ -103,15 +99,13 @@ GenRequest build_request(GenArgs& a) {
     }
 
     // Options that only some mechanisms use.
-    const bool takes_authzid =
-        name == "PLAIN" || name == "OAUTHBEARER" || is_external || starts_with(name, "SCRAM-");
-    refuse(given(a.authzid_opt) && !takes_authzid, "--authzid", name,
+    refuse(given(a.authzid_opt) && !g.takes_authzid, "--authzid", name,
            "it has no authorization identity");
-    refuse(given(a.challenge_opt) && !is_cram, "--challenge", name,
+    refuse(given(a.challenge_opt) && !g.takes_challenge, "--challenge", name,
            "only CRAM-* take a server challenge");
-    refuse((given(a.host_opt) || given(a.port_opt)) && name != "OAUTHBEARER", "--host/--port", name,
+    refuse((given(a.host_opt) || given(a.port_opt)) && !g.takes_host_port, "--host/--port", name,
            "only OAUTHBEARER carries them");
-    refuse(given(a.trace_opt) && !is_anonymous, "--trace", name, "only ANONYMOUS has a trace");
+    refuse(given(a.trace_opt) && !positional_trace, "--trace", name, "only ANONYMOUS has a trace");
     for (auto* opt : {a.nonce_opt, a.server_first_opt, a.server_final_opt}) {
         refuse(given(opt) && !scram, opt->get_name(), name, "only SCRAM has these steps");
     }
@@ -132,13 +126,13 @@ GenRequest build_request(GenArgs& a) {
     // Identities. EXTERNAL's optional positional is the authorization identity and
     // ANONYMOUS's the trace (RFC 4422 App. A, RFC 4505); the others need a user name.
     auto& creds = r.credentials;
-    if (is_external) {
+    if (positional_authzid) {
         if (given(a.user_opt) && given(a.authzid_opt))
-            throw Error(ErrorKind::usage, "EXTERNAL: give the authorization identity once");
+            throw Error(ErrorKind::usage, name + ": give the authorization identity once");
         creds.authzid = given(a.user_opt) ? a.user : a.authzid;
-    } else if (is_anonymous) {
+    } else if (positional_trace) {
         if (given(a.user_opt) && given(a.trace_opt))
-            throw Error(ErrorKind::usage, "ANONYMOUS: give the trace once");
+            throw Error(ErrorKind::usage, name + ": give the trace once");
         creds.user = given(a.user_opt) ? a.user : a.trace;
     } else {
         if (t.needs_user && !given(a.user_opt)) {

@@ -18,18 +18,6 @@ namespace smtpauth::cli {
 
 namespace {
 
-std::string_view protocol_name(LineProtocol p) {
-    switch (p) {
-        case LineProtocol::smtp:
-            return "smtp";
-        case LineProtocol::imap:
-            return "imap";
-        case LineProtocol::pop3:
-            return "pop3";
-    }
-    return "smtp";
-}
-
 // Server data pasted from a session often keeps its protocol prefix ("334 PDE4...",
 // "+ PDE4..."): drop it so that the user can paste the whole line.
 std::string_view strip_continuation_prefix(std::string_view line) {
@@ -64,7 +52,7 @@ class Printer {
     explicit Printer(const GenRequest& request) : request_(request) {
         out_.mechanism = std::string(request.mechanism->name);
         out_.standard = request.mechanism->traits.standard;
-        if (request.line) out_.protocol = std::string(protocol_name(*request.line));
+        if (request.line) out_.protocol = std::string(mail::protocol_name(*request.line));
     }
 
     Printer(const Printer&) = delete;
@@ -203,12 +191,12 @@ int run_gen(GenRequest& request) {
     if (auto ir = mech->initial_response()) {
         printer.emit("initial-response", *ir, index++, true, true);
     }
-    if (info.name == "LOGIN") {
-        // LOGIN's prompts carry no information (the client must ignore them); feed the
-        // customary ones until the mechanism has given the user name and the password.
-        constexpr std::string_view kPrompts[] = {"Username:", "Password:"};
-        for (std::size_t i = index; i < 2 && !mech->done(); ++i) {
-            printer.emit("response", mech->step(kPrompts[i]), index++, false, true);
+    if (!info.gen.canned_challenges.empty()) {
+        // Prompts that carry no information (the client must ignore them, as LOGIN's): feed
+        // the customary ones until the mechanism has given all its answers.
+        const auto& prompts = info.gen.canned_challenges;
+        for (std::size_t i = index; i < prompts.size() && !mech->done(); ++i) {
+            printer.emit("response", mech->step(prompts[i]), index++, false, true);
         }
     } else if (!info.traits.client_first) {
         Bytes challenge = read_challenge(request);

@@ -9,18 +9,6 @@ std::unique_ptr<Dialect> make_smtp_dialect(net::LineChannel& channel, DialectOpt
 std::unique_ptr<Dialect> make_imap_dialect(net::LineChannel& channel, DialectOptions options);
 std::unique_ptr<Dialect> make_pop3_dialect(net::LineChannel& channel, DialectOptions options);
 
-std::string_view protocol_name(Protocol p) noexcept {
-    switch (p) {
-        case Protocol::smtp:
-            return "smtp";
-        case Protocol::imap:
-            return "imap";
-        case Protocol::pop3:
-            return "pop3";
-    }
-    return "smtp";
-}
-
 net::Deadline Dialect::deadline() const {
     if (options_.deadline) return options_.deadline();
     return net::Deadline::after(std::chrono::seconds(15));

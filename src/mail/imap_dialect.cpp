@@ -12,9 +12,6 @@ namespace smtpauth::mail {
 
 namespace {
 
-// RFC 7162 §4: clients should keep command lines within 8192 octets.
-constexpr std::size_t kCommandLine = 8192;
-
 Capabilities to_caps(const ImapCapabilities& c) {
     Capabilities caps;
     caps.list = c.atoms;
@@ -94,14 +91,13 @@ class ImapDialect final : public Dialect {
     std::optional<std::size_t> initial_response_budget(std::string_view mech) const override {
         // RFC 4959 §3: an initial response only if the server announced SASL-IR.
         if (!caps_.initial_response) return std::nullopt;
-        std::size_t overhead = tag_preview().size() + 14 + mech.size() + 1 + 2;
-        return overhead >= kCommandLine ? 0 : kCommandLine - overhead;
+        return mail::initial_response_budget(Protocol::imap, mech, tag_preview());
     }
 
     void send_auth(std::string_view mech, std::optional<std::string_view> ir,
                    bool secret) override {
         auth_tag_ = next_tag();
-        std::string prefix = auth_tag_ + " AUTHENTICATE " + std::string(mech);
+        std::string prefix = mail::auth_command(Protocol::imap, mech, auth_tag_);
         std::string line = prefix;
         if (ir) line += " " + std::string(*ir);
         if (secret && ir)

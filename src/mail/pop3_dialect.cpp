@@ -10,10 +10,6 @@ namespace smtpauth::mail {
 
 namespace {
 
-// RFC 2449 §4: a command line is at most 255 octets including CRLF; RFC 5034 §4 applies
-// it to the AUTH line with its initial response.
-constexpr std::size_t kCommandLine = 255;
-
 class Pop3Dialect final : public Dialect {
   public:
     using Dialect::Dialect;
@@ -65,13 +61,13 @@ class Pop3Dialect final : public Dialect {
     }
 
     std::optional<std::size_t> initial_response_budget(std::string_view mech) const override {
-        std::size_t overhead = 5 + mech.size() + 1 + 2;
-        return overhead >= kCommandLine ? 0 : kCommandLine - overhead;
+        // RFC 5034 §4: the AUTH line with its initial response within RFC 2449's limit.
+        return mail::initial_response_budget(Protocol::pop3, mech, {});
     }
 
     void send_auth(std::string_view mech, std::optional<std::string_view> ir,
                    bool secret) override {
-        std::string prefix = "AUTH " + std::string(mech);
+        std::string prefix = mail::auth_command(Protocol::pop3, mech, {});
         std::string line = prefix;
         if (ir) line += " " + std::string(*ir);
         if (secret && ir)

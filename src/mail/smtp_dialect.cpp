@@ -10,9 +10,6 @@ namespace smtpauth::mail {
 
 namespace {
 
-// RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
-constexpr std::size_t kCommandLine = 512;
-
 class SmtpDialect final : public Dialect {
   public:
     using Dialect::Dialect;
@@ -61,14 +58,12 @@ class SmtpDialect final : public Dialect {
 
     std::optional<std::size_t> initial_response_budget(std::string_view mech) const override {
         // "AUTH " mech SP ir CRLF must fit the command line (RFC 4954 §4).
-        std::size_t overhead = 5 + mech.size() + 1 + 2;
-        if (overhead >= kCommandLine) return std::size_t{0};
-        return kCommandLine - overhead;
+        return mail::initial_response_budget(Protocol::smtp, mech, {});
     }
 
     void send_auth(std::string_view mech, std::optional<std::string_view> ir,
                    bool secret) override {
-        std::string line = "AUTH " + std::string(mech);
+        std::string line = mail::auth_command(Protocol::smtp, mech, {});
         if (ir) {
             line += ' ';
             line += *ir;

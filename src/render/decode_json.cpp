@@ -3,6 +3,7 @@
 #include <string>
 
 #include "render/decode_common.hpp"
+#include "render/decode_kind.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/render_decode.hpp"
 
@@ -45,7 +46,7 @@ std::string decode_json(const sasl::DecodeResult& result,
         messages.push_back({{"line", m.line},
                             {"direction", decode_detail::direction_name(m.direction)},
                             {"mechanism", nullable(m.mechanism)},
-                            {"kind", m.kind},
+                            {"kind", message_kind_name(m.kind)},
                             {"summary", text_value(m.summary)},
                             {"fields", std::move(fields)},
                             {"notes", std::move(notes)}});

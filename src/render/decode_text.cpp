@@ -4,6 +4,7 @@
 #include <string>
 
 #include "render/decode_common.hpp"
+#include "render/decode_kind.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/render_decode.hpp"
 
@@ -32,7 +33,10 @@ std::string decode_text(const sasl::DecodeResult& result,
         out += "line " + std::to_string(m.line) + ", " +
                std::string(decode_detail::direction_name(m.direction));
         if (!m.mechanism.empty()) out += ", " + codec::escape_for_display(m.mechanism);
-        out += ": " + codec::escape_for_display(m.summary.empty() ? m.kind : m.summary) + "\n";
+        out += ": " +
+               codec::escape_for_display(m.summary.empty() ? std::string(message_kind_name(m.kind))
+                                                           : m.summary) +
+               "\n";
         std::size_t width = 0;
         for (const auto& f : m.fields) width = std::max(width, f.name().size());
         for (const auto& f : m.fields) {

@@ -25,11 +25,16 @@ std::string_view outcome_name(Outcome o) noexcept {
     return "error";
 }
 
+std::string_view initial_response_text(std::string_view base64) noexcept {
+    return base64.empty() ? std::string_view("=") : base64;
+}
+
 namespace {
 
-// RFC 4954 §4, RFC 4959 §3, RFC 5034 §4: an initial response of zero length is sent as "=".
 std::string encode_initial(const Response& r) {
-    return r.data.empty() ? std::string("=") : codec::base64_encode(r.data);
+    std::string b64 = codec::base64_encode(r.data);
+    if (b64.empty()) b64 = initial_response_text(b64);
+    return b64;
 }
 
 // A continuation response line: empty data is an empty line (XOAUTH2's acknowledgement).
@@ -60,11 +65,22 @@ ExchangeResult run_exchange(Mechanism& mech, Carrier& carrier, const ExchangeOpt
     // allows it and the line budget has room; otherwise it waits for the empty challenge.
     std::optional<Response> pending;
     std::optional<Response> ir = mech.initial_response();
+    // However the exchange ends (an early reply, a cancel, an exception), the initial
+    // response is wiped: PLAIN's holds the password in clear.
+    struct WipeOnExit {
+        std::optional<Response>& a;
+        std::optional<Response>& b;
+        ~WipeOnExit() {
+            for (auto* r : {&a, &b})
+                if (*r) wipe_string((*r)->data);
+        }
+    } wipe_on_exit{ir, pending};
     if (ir) {
         std::string encoded = encode_initial(*ir);
         auto budget = carrier.initial_response_budget(name);
         if (budget && encoded.size() <= *budget) {
             carrier.send_auth(name, encoded, ir->secret);
+            wipe_string(ir->data);  // PLAIN's holds the password in clear
         } else {
             carrier.send_auth(name, std::nullopt, false);
             pending = std::move(ir);
@@ -135,6 +151,7 @@ ExchangeResult run_exchange(Mechanism& mech, Carrier& carrier, const ExchangeOpt
             if (pending->data.empty()) encoded.clear();  // an empty response is an empty line
             carrier.send_response(encoded, pending->secret);
             wipe_string(encoded);
+            wipe_string(pending->data);
             pending.reset();
             ++result.round_trips;
             continue;

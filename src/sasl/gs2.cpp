@@ -1,5 +1,5 @@
 // GS2 header (RFC 5801 §4) and saslname escaping (RFC 5802 §5.1), shared by SCRAM and
-// OAUTHBEARER.
+// OAUTHBEARER, their clients and their explainers alike.
 #include "sasl/gs2.hpp"
 
 #include <optional>
@@ -110,6 +110,15 @@ scram::Gs2Header parse_gs2_header(std::string_view message, std::size_t& consume
     consumed = end + 1;
     h.text = std::string(message.substr(0, consumed));
     return h;
+}
+
+std::optional<scram::Gs2Header> try_parse_gs2_header(std::string_view message,
+                                                     std::size_t& consumed) {
+    try {
+        return parse_gs2_header(message, consumed, "GS2 header", ErrorKind::bad_input);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
 }
 
 }  // namespace detail

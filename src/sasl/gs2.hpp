@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,11 @@ std::string gs2_header(std::string_view cbind_flag, std::string_view authzid);
 // Throws Error{kind} naming `what` ("SCRAM client-first") and the offset.
 scram::Gs2Header parse_gs2_header(std::string_view message, std::size_t& consumed,
                                   std::string_view what, ErrorKind kind);
+
+// The same without throwing: nullopt when `message` does not start with a GS2 header (for
+// recognising messages by content).
+std::optional<scram::Gs2Header> try_parse_gs2_header(std::string_view message,
+                                                     std::size_t& consumed);
 
 // Throws Error{kind, "<what>: <why> at offset N"}.
 [[noreturn]] void parse_failure(std::string_view what, ErrorKind kind, std::size_t offset,

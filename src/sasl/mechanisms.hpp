@@ -1,33 +1,32 @@
-// Internal: the factories the registry table points to (one per mechanism file) and the
-// credential checks they share (RFC 4422 §5: fields are UTF-8 and carry no NUL).
+// Internal: the registry entries (one per mechanism file) and the credential checks the
+// mechanisms share (RFC 4422 §5: fields are UTF-8 and carry no NUL).
 #pragma once
 
 #include <memory>
 #include <string_view>
 
 #include "smtpauth/sasl/mechanism.hpp"
+#include "smtpauth/sasl/registry.hpp"
 
 namespace smtpauth::sasl::detail {
 
-std::unique_ptr<Mechanism> make_plain(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_login(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_cram_md5(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_cram_sha1(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_cram_sha256(Credentials credentials,
-                                            const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_xoauth2(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_oauthbearer(Credentials credentials,
-                                            const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_scram_sha1(Credentials credentials,
-                                           const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_scram_sha256(Credentials credentials,
-                                             const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_scram_sha1_plus(Credentials credentials,
-                                                const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_scram_sha256_plus(Credentials credentials,
-                                                  const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_external(Credentials credentials, const MechanismOptions& options);
-std::unique_ptr<Mechanism> make_anonymous(Credentials credentials, const MechanismOptions& options);
+// One registry entry per mechanism, defined in the mechanism's own file (mech_<name>.cpp);
+// registry.cpp lists them.
+extern const MechanismInfo kScramSha256Plus;
+extern const MechanismInfo kScramSha256;
+extern const MechanismInfo kScramSha1Plus;
+extern const MechanismInfo kScramSha1;
+extern const MechanismInfo kCramSha256;
+extern const MechanismInfo kCramSha1;
+extern const MechanismInfo kCramMd5;
+extern const MechanismInfo kPlain;
+extern const MechanismInfo kLogin;
+extern const MechanismInfo kOAuthBearer;
+extern const MechanismInfo kXOAuth2;
+extern const MechanismInfo kExternal;
+extern const MechanismInfo kAnonymous;
+// Mechanisms `decode` explains but smtpauth has no client for.
+extern const MechanismDecoder kNtlmDecoder;
 
 // Throw Error{bad_input} naming the mechanism and the field ("PLAIN: the user name is empty").
 void require_non_empty(std::string_view mech, std::string_view field, std::string_view value);

@@ -2,71 +2,43 @@
 // drop such objects), strongest first; mechanism-name syntax from RFC 4422 §3.1.
 #include "smtpauth/sasl/registry.hpp"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
+#include "sasl/mechanism_decoder.hpp"
 #include "sasl/mechanisms.hpp"
 
 namespace smtpauth::sasl {
 
 namespace {
 
-using detail::make_anonymous;
-using detail::make_cram_md5;
-using detail::make_cram_sha1;
-using detail::make_cram_sha256;
-using detail::make_external;
-using detail::make_login;
-using detail::make_oauthbearer;
-using detail::make_plain;
-using detail::make_scram_sha1;
-using detail::make_scram_sha1_plus;
-using detail::make_scram_sha256;
-using detail::make_scram_sha256_plus;
-using detail::make_xoauth2;
+// Every mechanism, strongest first: one line each. A mechanism's traits, client, explain and
+// check functions are all in its own file, src/sasl/mech_<name>.cpp.
+const std::array<MechanismInfo, 13>& table() {
+    static const std::array<MechanismInfo, 13> kTable{
+        detail::kScramSha256Plus, detail::kScramSha256, detail::kScramSha1Plus, detail::kScramSha1,
+        detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kPlain,
+        detail::kLogin,           detail::kOAuthBearer, detail::kXOAuth2,       detail::kExternal,
+        detail::kAnonymous,
+    };
+    return kTable;
+}
 
-// Trait shorthands, in MechanismTraits member order:
-// client_first, needs_user, needs_password, needs_token, reveals_secret, verifies_server,
-// channel_binding, standard
-constexpr MechanismTraits kScramPlus{true, true, true, false, false, true, true, true};
-constexpr MechanismTraits kScram{true, true, true, false, false, true, false, true};
-constexpr MechanismTraits kCram{false, true, true, false, false, false, false, true};
-constexpr MechanismTraits kCramNonStandard{false, true, true, false, false, false, false, false};
-constexpr MechanismTraits kPlain{true, true, true, false, true, false, false, true};
-constexpr MechanismTraits kLogin{false, true, true, false, true, false, false, true};
-constexpr MechanismTraits kOAuthBearer{true, false, false, true, true, false, false, true};
-constexpr MechanismTraits kXOAuth2{true, true, false, true, true, false, false, false};
-constexpr MechanismTraits kExternal{true, false, false, false, false, false, false, true};
-constexpr MechanismTraits kAnonymous{true, false, false, false, false, false, false, true};
-
-constexpr std::array kMechanisms{
-    MechanismInfo{"SCRAM-SHA-256-PLUS",
-                  "SCRAM with SHA-256 and TLS channel binding (RFC 7677, RFC 9266)", kScramPlus,
-                  130, make_scram_sha256_plus},
-    MechanismInfo{"SCRAM-SHA-256", "salted challenge-response with SHA-256 (RFC 7677)", kScram, 120,
-                  make_scram_sha256},
-    MechanismInfo{"SCRAM-SHA-1-PLUS", "SCRAM with SHA-1 and TLS channel binding (RFC 5802)",
-                  kScramPlus, 110, make_scram_sha1_plus},
-    MechanismInfo{"SCRAM-SHA-1", "salted challenge-response with SHA-1 (RFC 5802)", kScram, 100,
-                  make_scram_sha1},
-    MechanismInfo{"CRAM-SHA256", "HMAC-SHA256 challenge-response (non-standard CRAM variant)",
-                  kCramNonStandard, 90, make_cram_sha256},
-    MechanismInfo{"CRAM-SHA1", "HMAC-SHA1 challenge-response (non-standard CRAM variant)",
-                  kCramNonStandard, 80, make_cram_sha1},
-    MechanismInfo{"CRAM-MD5", "HMAC-MD5 challenge-response (RFC 2195)", kCram, 70, make_cram_md5},
-    MechanismInfo{"PLAIN", "user name and password in clear (RFC 4616)", kPlain, 60, make_plain},
-    MechanismInfo{"LOGIN", "user name and password in two steps (obsolete draft)", kLogin, 50,
-                  make_login},
-    MechanismInfo{"OAUTHBEARER", "OAuth 2.0 bearer token (RFC 7628)", kOAuthBearer, 40,
-                  make_oauthbearer},
-    MechanismInfo{"XOAUTH2", "OAuth 2.0 bearer token, Google/Microsoft format (non-standard)",
-                  kXOAuth2, 30, make_xoauth2},
-    MechanismInfo{"EXTERNAL",
-                  "credentials from outside SASL, e.g. a TLS client certificate "
-                  "(RFC 4422)",
-                  kExternal, 20, make_external},
-    MechanismInfo{"ANONYMOUS", "no credentials, optional trace string (RFC 4505)", kAnonymous, 10,
-                  make_anonymous},
+// Mechanisms `decode` explains although smtpauth has no client for them: one line each.
+constexpr std::array kDecodeOnly{
+    &detail::kNtlmDecoder,
 };
+
+// The decoder hooks, each once: the table's in its order, then the decode-only ones.
+std::vector<const MechanismDecoder*> collect_decoders() {
+    std::vector<const MechanismDecoder*> out;
+    for (const auto& info : table())
+        if (info.decoder && std::find(out.begin(), out.end(), info.decoder) == out.end())
+            out.push_back(info.decoder);
+    for (const auto* d : kDecodeOnly) out.push_back(d);
+    return out;
+}
 
 char upper(char c) {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
@@ -75,11 +47,28 @@ char upper(char c) {
 }  // namespace
 
 std::span<const MechanismInfo> mechanisms() {
-    return kMechanisms;
+    return table();
+}
+
+std::span<const MechanismDecoder* const> mechanism_decoders() {
+    static const std::vector<const MechanismDecoder*> kDecoders = collect_decoders();
+    return kDecoders;
+}
+
+const MechanismDecoder* decoder_for(std::string_view name) {
+    for (const auto& info : table())
+        if (info.name == name) return info.decoder;
+    for (const auto* d : mechanism_decoders())
+        if (d->family == name) return d;
+    for (const auto* d : mechanism_decoders())
+        if (d->family_prefix && name.size() > d->family.size() && name.starts_with(d->family) &&
+            name[d->family.size()] == '-')
+            return d;
+    return nullptr;
 }
 
 const MechanismInfo* find_mechanism(std::string_view name) {
-    for (const auto& info : kMechanisms) {
+    for (const auto& info : table()) {
         if (info.name.size() != name.size()) continue;
         bool same = true;
         for (std::size_t i = 0; i < name.size() && same; ++i) same = upper(name[i]) == info.name[i];

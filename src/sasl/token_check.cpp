@@ -1,68 +1,22 @@
-// --check-password: whether a password produced the decoded PLAIN (RFC 4616), LOGIN,
-// CRAM-* (RFC 2195) or SCRAM-* (RFC 5802 §3, RFC 7677) message. The CRAM and SCRAM
-// arithmetic is sasl-core's (smtpauth/sasl/verify.hpp); this file picks what to check.
-#include <string>
-#include <string_view>
-
-#include "crypto/crypto.hpp"
-#include "sasl/token_internal.hpp"
+// --check-password: whether a password produced the decoded messages. What to check and how
+// is each mechanism's own (its decoder's check hook, in src/sasl/mech_<name>.cpp).
+#include "sasl/mechanism_decoder.hpp"
 #include "smtpauth/error.hpp"
-#include "smtpauth/sasl/verify.hpp"
 
 namespace smtpauth::sasl {
 
-namespace {
-
-// The same cap the SCRAM client applies (MechanismOptions::scram_max_iterations): a crafted
-// transcript must not make the check spin for hours.
-constexpr std::uint32_t kMaxCheckIterations = 1000000;
-
-bool check_cram(const CheckMaterial& m, std::string_view password) {
-    auto expected = cram_digest(m.mechanism, password, m.challenge);
-    if (!expected) return false;
-    std::string given(m.digest_hex.reveal());
-    for (char& c : given)
-        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-    bool ok = crypto::constant_time_equal(given, *expected);
-    wipe_string(given);
-    wipe_string(*expected);
-    return ok;
+PasswordCheck check_material(const CheckMaterial& material, const Secret& password) {
+    if (!material.decoder || !material.decoder->check || !material.data)
+        throw Error(ErrorKind::internal, "no check for " + material.mechanism);
+    PasswordCheck check = material.decoder->check(*material.data, password);
+    check.mechanism = material.mechanism;
+    check.line = material.line;
+    return check;
 }
-
-ScramCheck check_scram_material(const CheckMaterial& m, std::string_view password) {
-    if (m.iterations > kMaxCheckIterations)
-        throw Error(ErrorKind::bad_input, "SCRAM iteration count " + std::to_string(m.iterations) +
-                                              " is above the cap of 1000000 for --check-password");
-    std::optional<std::string_view> server_final;
-    if (!m.server_final.empty()) server_final = m.server_final;
-    return check_scram(m.mechanism, password, m.client_first, m.server_first, m.client_final,
-                       server_final);
-}
-
-}  // namespace
 
 std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password) {
     if (result.checkable.empty()) return std::nullopt;
-    const CheckMaterial& m = result.checkable.back();
-    PasswordCheck check;
-    check.mechanism = m.mechanism;
-    check.line = m.line;
-    switch (m.kind) {
-        case CheckMaterial::Kind::plain:
-        case CheckMaterial::Kind::login:
-            check.matches = crypto::constant_time_equal(m.password.reveal(), password.reveal());
-            break;
-        case CheckMaterial::Kind::cram:
-            check.matches = check_cram(m, password.reveal());
-            break;
-        case CheckMaterial::Kind::scram: {
-            ScramCheck scram = check_scram_material(m, password.reveal());
-            check.matches = scram.proof_matches;
-            check.server_signature_matches = scram.server_signature_matches;
-            break;
-        }
-    }
-    return check;
+    return check_material(result.checkable.back(), password);
 }
 
 }  // namespace smtpauth::sasl

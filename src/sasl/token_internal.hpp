@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sasl/mechanism_decoder.hpp"
 #include "smtpauth/bytes.hpp"
 #include "smtpauth/sasl/token.hpp"
 
@@ -50,87 +53,54 @@ ParsedLine parse_line(std::string_view line);
 
 struct Exchange {
     bool active = false;
-    std::string mechanism;  // "" = not known yet
+    std::string mechanism;  // "" = not known yet; a family name ("SCRAM") until the variant is
     bool named = false;     // from an AUTH/AUTHENTICATE line
     std::size_t start_line = 0;
     int client_messages = 0;
     int server_messages = 0;
     bool expect_client = false;  // the last message was a server challenge
-    enum class LoginNext { user, password, done } login_next = LoginNext::user;
-    std::string last_server_kind;
-    // CRAM
-    std::optional<Bytes> cram_challenge;
-    // SCRAM (RFC 5802 §3 AuthMessage parts)
-    std::string scram_client_first;  // whole message, GS2 header included
-    std::string scram_client_first_bare;
-    std::string scram_client_nonce;
-    std::string scram_server_first;
-    std::string scram_server_nonce;
-    Bytes scram_salt;
-    std::uint32_t scram_iterations = 0;
+    MessageKind last_server_kind = MessageKind::unknown;
+    std::unique_ptr<DecodeState> state;  // the mechanism's own (see DecodeContext::state)
 };
 
-// ---- token_recognise.cpp: which mechanism a payload belongs to, by content ---------------
-
-enum class Recognised {
-    none,
-    empty,
-    plain,
-    xoauth2,
-    oauthbearer,
-    oauth_ack,  // the single 0x01 byte OAUTHBEARER clients send after an error
-    scram_client_first,
-    scram_server_first,
-    scram_client_final,
-    scram_server_final,
-    cram_challenge,
-    cram_response,
-    login_prompt,
-    json,
-    ntlm,
-};
+// ---- token_dispatch.cpp: which mechanism explains a payload ------------------------------
 
 struct Recognition {
-    Recognised what = Recognised::none;
-    std::string mechanism;  // best guess, "" when content says nothing
-    TokenDirection direction = TokenDirection::unknown;
+    const MechanismDecoder* decoder = nullptr;  // nullptr: content says nothing
+    ContentMatch match;
 };
 
+// Asks every mechanism (strong recognisers first, then weak ones) whose message `data` is.
 Recognition recognise(BytesView data);
 
-// "Username:"/"User Name\0" -> user, "Password:" -> password, otherwise nullopt.
-std::optional<Exchange::LoginNext> login_prompt_kind(BytesView data);
+// Explain client / server bytes with what the exchange knows (the mechanism named by AUTH,
+// the state of earlier messages), falling back to recognition by content.
+void explain_client(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result,
+                    const DecodeOptions& options);
+void explain_server(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result,
+                    const DecodeOptions& options);
 
-// CRAM response "user SP hex": the digest's mechanism by its length, "" when not one.
-std::string cram_mechanism_for_digest(std::string_view hex);
+// The decoder of the exchange's mechanism (by name or family), nullptr when none.
+const MechanismDecoder* exchange_decoder(const Exchange& ex);
 
-// ---- explainers (token_mechanisms.cpp, token_scram.cpp, token_json.cpp, token_jwt.cpp) ---
-// Each appends fields/notes to `msg`, sets msg.kind/mechanism/summary, and updates `ex`.
-// They throw Error{bad_input} (without a line number; the caller adds it) when the payload
-// claims to be that mechanism's message but breaks its grammar.
+// ---- shared explainers (token_mechanisms.cpp, token_json.cpp, token_jwt.cpp) -------------
 
-void explain_plain(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result);
-void explain_login(BytesView data, TokenDirection dir, DecodedMessage& msg, Exchange& ex,
-                   DecodeResult* result);
-void explain_cram_challenge(BytesView data, DecodedMessage& msg, Exchange& ex);
-void explain_cram_response(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result);
-void explain_xoauth2(BytesView data, DecodedMessage& msg, const DecodeOptions& options);
-void explain_oauthbearer(BytesView data, DecodedMessage& msg, const DecodeOptions& options);
-void explain_external(BytesView data, DecodedMessage& msg);
-void explain_anonymous(BytesView data, DecodedMessage& msg);
-void explain_ntlm(BytesView data, DecodedMessage& msg);
+// Raw fields of a payload no mechanism explains: text or hex, and the length.
 void explain_unknown(BytesView data, DecodedMessage& msg);
 
-// SCRAM: picks the message type from content and the exchange's progress.
-void explain_scram(BytesView data, TokenDirection dir, DecodedMessage& msg, Exchange& ex,
-                   DecodeResult* result);
-
-// Server error payload of XOAUTH2 (Google) / OAUTHBEARER (RFC 7628 §3.2.2). Returns false
-// (and leaves msg untouched) when the payload is not a JSON object.
-bool explain_server_json(BytesView data, DecodedMessage& msg);
+// The JSON error object an OAuth server sends inside the exchange (XOAUTH2, RFC 7628 §3.2.2),
+// explained for `mechanism`, ending with `answer_note` (how the client must answer). Returns
+// false (and leaves msg untouched) when the payload is not a JSON object.
+bool explain_oauth_error_json(BytesView data, DecodedMessage& msg, std::string_view mechanism,
+                              std::string_view answer_note);
+// The "status" of such an object, nullopt when `data` is not a JSON object.
+std::optional<std::string> oauth_error_status(BytesView data);
 
 // Bearer token fields: the token (secret) and, if it is a JWT, its header and claims.
 void explain_bearer(std::string_view auth_value, DecodedMessage& msg, const DecodeOptions& options);
+
+// "k=v" pairs separated by `sep` (OAuth messages).
+std::vector<std::string_view> split(std::string_view s, char sep);
 
 // ---- small shared helpers (token_mechanisms.cpp) -----------------------------------------
 

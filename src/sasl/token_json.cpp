@@ -1,5 +1,5 @@
-// Explains the JSON error a server sends inside an OAuth exchange: XOAUTH2 (Google's
-// xoauth2-protocol page: status, schemes, scope) and OAUTHBEARER (RFC 7628 §3.2.2: status,
+// Explains the JSON error a server sends inside an OAuth exchange, for the mechanisms that
+// use one (Google's xoauth2-protocol page: status, schemes, scope; RFC 7628 §3.2.2: status,
 // scope, openid-configuration).
 #include <nlohmann/json.hpp>
 #include <string>
@@ -53,12 +53,21 @@ const char* status_hint(const std::string& status) {
 
 }  // namespace
 
-bool explain_server_json(BytesView data, DecodedMessage& msg) {
+std::optional<std::string> oauth_error_status(BytesView data) {
+    if (!nesting_within(data, 32)) return std::nullopt;
+    auto doc = nlohmann::ordered_json::parse(data, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+    auto it = doc.find("status");
+    return it == doc.end() ? std::string() : as_text(*it);
+}
+
+bool explain_oauth_error_json(BytesView data, DecodedMessage& msg, std::string_view mechanism,
+                              std::string_view answer_note) {
     if (!nesting_within(data, 32)) return false;
     // ordered_json keeps the server's key order for display.
     auto doc = nlohmann::ordered_json::parse(data, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return false;
-    msg.kind = "error-json";
+    msg.kind = MessageKind::error_json;
     msg.direction = TokenDirection::server;
     std::string status;
     for (const auto& [key, value] : doc.items()) {
@@ -66,18 +75,13 @@ bool explain_server_json(BytesView data, DecodedMessage& msg) {
         if (key == "status") status = as_text(value);
     }
     if (msg.mechanism.empty()) {
-        // Google's XOAUTH2 uses HTTP-style numbers, RFC 7628 uses error codes.
-        bool numeric =
-            !status.empty() && status.find_first_not_of("0123456789") == std::string::npos;
-        msg.mechanism = numeric ? "XOAUTH2" : "OAUTHBEARER";
+        msg.mechanism = std::string(mechanism);
         msg.notes.push_back("mechanism guessed from the status format");
     }
     msg.summary = msg.mechanism + " server error";
     if (status.empty()) msg.notes.push_back("no \"status\" (RFC 7628 requires it)");
     if (const char* hint = status_hint(status)) msg.notes.push_back(hint);
-    msg.notes.push_back(msg.mechanism == "OAUTHBEARER"
-                            ? "the client must answer with 0x01 (AQ==); the server then fails"
-                            : "the client must answer with an empty line; the server then fails");
+    msg.notes.push_back(std::string(answer_note));
     return true;
 }
 

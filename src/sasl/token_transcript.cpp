@@ -28,148 +28,6 @@ bool is_redacted(std::string_view payload) {
     return u.find("REDACTED") != std::string::npos || u.find("HIDDEN") != std::string::npos;
 }
 
-bool is_scram(std::string_view mech) {
-    return mech.starts_with("SCRAM");
-}
-bool is_cram(std::string_view mech) {
-    return mech.starts_with("CRAM");
-}
-
-void note_mismatch(DecodedMessage& msg, std::string_view named) {
-    std::string note =
-        "content is " + msg.mechanism + ", but the exchange named " + std::string(named);
-    if (named == "OAUTHBEARER" && msg.mechanism == "XOAUTH2")
-        note += " (old curl sent XOAUTH2's format as OAUTHBEARER; servers reject it)";
-    msg.notes.push_back(note);
-}
-
-// Explains client bytes with what the exchange knows.
-void explain_client(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result,
-                    const DecodeOptions& options) {
-    msg.direction = TokenDirection::client;
-    const std::string named = ex.mechanism;
-    Recognition rec = recognise(data);
-    if (data.empty()) {
-        msg.mechanism = named;
-        if (named == "XOAUTH2" || ex.last_server_kind == "error-json") {
-            msg.kind = "error-ack";
-            msg.summary = "empty response acknowledging the server's error";
-        } else if (ex.last_server_kind == "server-final") {
-            msg.kind = "client-response";
-            msg.summary = "empty response after the server-final message";
-        } else if (named == "EXTERNAL") {
-            explain_external(data, msg);
-        } else {
-            msg.kind = "client-response";
-            msg.summary = "empty response";
-        }
-        return;
-    }
-    auto by_content = [&]() -> bool {
-        switch (rec.what) {
-            case Recognised::plain:
-                explain_plain(data, msg, ex, result);
-                return true;
-            case Recognised::xoauth2:
-                explain_xoauth2(data, msg, options);
-                return true;
-            case Recognised::oauthbearer:
-            case Recognised::oauth_ack:
-                explain_oauthbearer(data, msg, options);
-                return true;
-            case Recognised::scram_client_first:
-            case Recognised::scram_client_final:
-                explain_scram(data, TokenDirection::client, msg, ex, result);
-                return true;
-            case Recognised::cram_response:
-                explain_cram_response(data, msg, ex, result);
-                return true;
-            case Recognised::ntlm:
-                explain_ntlm(data, msg);
-                return true;
-            default:
-                return false;
-        }
-    };
-    if (named == "LOGIN") return explain_login(data, TokenDirection::client, msg, ex, result);
-    if (is_cram(named)) return explain_cram_response(data, msg, ex, result);
-    if (is_scram(named)) return explain_scram(data, TokenDirection::client, msg, ex, result);
-    if (named == "EXTERNAL") return explain_external(data, msg);
-    if (named == "ANONYMOUS") return explain_anonymous(data, msg);
-    if (named == "PLAIN" || named == "XOAUTH2" || named == "OAUTHBEARER") {
-        bool strong = rec.what == Recognised::plain || rec.what == Recognised::xoauth2 ||
-                      rec.what == Recognised::oauthbearer || rec.what == Recognised::oauth_ack;
-        if (strong && rec.mechanism != named) {
-            by_content();
-            ex.mechanism = named;
-            note_mismatch(msg, named);
-            return;
-        }
-        if (named == "PLAIN") return explain_plain(data, msg, ex, result);
-        if (named == "XOAUTH2") return explain_xoauth2(data, msg, options);
-        return explain_oauthbearer(data, msg, options);
-    }
-    if (by_content()) {
-        if (ex.mechanism.empty() || ex.mechanism == "SCRAM" || ex.mechanism == "CRAM")
-            if (!msg.mechanism.empty()) ex.mechanism = msg.mechanism;
-        if (!named.empty() && ex.named && msg.mechanism != named &&
-            !(named == "SCRAM" && is_scram(msg.mechanism)))
-            note_mismatch(msg, named);
-        return;
-    }
-    msg.mechanism = named;
-    explain_unknown(data, msg);
-    if (!named.empty()) msg.notes.push_back(named + " messages are not explained in detail");
-}
-
-// Explains server bytes (a challenge) with what the exchange knows.
-void explain_server(BytesView data, DecodedMessage& msg, Exchange& ex, DecodeResult* result) {
-    msg.direction = TokenDirection::server;
-    const std::string named = ex.mechanism;
-    if (data.empty()) {
-        msg.mechanism = named;
-        msg.kind = "challenge";
-        msg.summary = "empty challenge: the server waits for the client's response";
-        return;
-    }
-    Recognition rec = recognise(data);
-    if (named == "LOGIN") return explain_login(data, TokenDirection::server, msg, ex, result);
-    if (is_cram(named)) return explain_cram_challenge(data, msg, ex);
-    if (is_scram(named)) return explain_scram(data, TokenDirection::server, msg, ex, result);
-    if (named == "XOAUTH2" || named == "OAUTHBEARER") {
-        msg.mechanism = named;
-        if (explain_server_json(data, msg)) return;
-        msg.kind = "challenge";
-        explain_unknown(data, msg);
-        msg.notes.push_back("expected a JSON error object from the server");
-        return;
-    }
-    switch (rec.what) {
-        case Recognised::login_prompt:
-            return explain_login(data, TokenDirection::server, msg, ex, result);
-        case Recognised::cram_challenge:
-            return explain_cram_challenge(data, msg, ex);
-        case Recognised::scram_server_first:
-        case Recognised::scram_server_final:
-            return explain_scram(data, TokenDirection::server, msg, ex, result);
-        case Recognised::json:
-            if (explain_server_json(data, msg)) {
-                if (ex.mechanism.empty()) ex.mechanism = msg.mechanism;
-                return;
-            }
-            break;
-        case Recognised::ntlm:
-            return explain_ntlm(data, msg);
-        default:
-            break;
-    }
-    msg.mechanism = named;
-    msg.kind = "challenge";
-    explain_unknown(data, msg);
-    if (named == "PLAIN" || named == "EXTERNAL" || named == "ANONYMOUS")
-        msg.notes.push_back(named + " expects an empty challenge");
-}
-
 class Decoder {
   public:
     Decoder(const DecodeOptions& options, bool several, bool transcript)
@@ -212,8 +70,7 @@ class Decoder {
         std::string why;
         if (auto bytes = codec::try_base64_decode(payload, &why)) return bytes;
         if (allow_raw) {
-            Recognition r = recognise(payload);
-            if (r.what != Recognised::none && r.what != Recognised::empty) {
+            if (recognise(payload).decoder) {
                 msg.notes.push_back("not base64: read as raw text");
                 return Bytes(payload);
             }
@@ -223,15 +80,15 @@ class Decoder {
 
     // A line whose secret the transcript's writer replaced: keep the exchange's order going.
     void redacted(DecodedMessage& msg) {
-        msg.kind = "redacted";
+        msg.kind = MessageKind::redacted;
         msg.mechanism = ex_.mechanism;
         msg.summary = "redacted in the transcript: nothing to decode";
         if (msg.direction == TokenDirection::server) return;
         msg.direction = TokenDirection::client;
-        if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::password)
-            ex_.login_next = Exchange::LoginNext::done;
-        else if (ex_.mechanism == "LOGIN" && ex_.login_next == Exchange::LoginNext::user)
-            ex_.login_next = Exchange::LoginNext::password;
+        if (const MechanismDecoder* d = exchange_decoder(ex_); d && d->client_redacted) {
+            DecodeContext ctx(ex_, &result_, options_);
+            d->client_redacted(ctx);
+        }
         ex_.expect_client = false;
         ++ex_.client_messages;
     }
@@ -257,7 +114,7 @@ class Decoder {
                 outside_last_ = number;
                 return;
             }
-            msg.kind = "skipped";
+            msg.kind = MessageKind::skipped;
             msg.summary = "outside the transcript (no C:/S: marker)";
             outside_run_ = true;
             outside_last_ = number;
@@ -273,13 +130,13 @@ class Decoder {
                 ++ex_.client_messages;
                 return push(std::move(msg));
             case LineShape::info:
-                msg.kind = "skipped";
+                msg.kind = MessageKind::skipped;
                 msg.summary = "local event of the transcript";
                 msg.fields.emplace_back("text", std::string(p.text));
                 return push(std::move(msg));
             case LineShape::cancel:
                 msg.direction = TokenDirection::client;
-                msg.kind = "cancel";
+                msg.kind = MessageKind::cancel;
                 msg.mechanism = ex_.mechanism;
                 msg.summary = "client cancels the exchange (*)";
                 end_exchange();
@@ -303,7 +160,7 @@ class Decoder {
                 return outcome(msg, false, std::string(p.text), true);
             case LineShape::imap_untagged:
                 msg.direction = TokenDirection::server;
-                msg.kind = "skipped";
+                msg.kind = MessageKind::skipped;
                 msg.summary = "IMAP untagged response (not part of AUTH)";
                 msg.fields.emplace_back("text", std::string(p.text));
                 return push(std::move(msg));
@@ -327,7 +184,7 @@ class Decoder {
         msg.direction = TokenDirection::client;
         std::string verb = p.tag.empty() ? "AUTH " : std::string(p.tag) + " AUTHENTICATE ";
         if (!p.has_payload) {
-            msg.kind = "auth-command";
+            msg.kind = MessageKind::auth_command;
             msg.mechanism = p.mechanism;
             msg.summary = verb + p.mechanism + " (no initial response)";
             return push(std::move(msg));
@@ -341,8 +198,9 @@ class Decoder {
         wipe_string(*bytes);
         ++ex_.client_messages;
         msg.summary = verb + p.mechanism + " with initial response: " + msg.summary;
-        if (p.mechanism == "CRAM-MD5" || is_cram(p.mechanism))
-            msg.notes.push_back("CRAM mechanisms have no initial response: servers answer 501");
+        if (const MechanismDecoder* d = decoder_for(p.mechanism);
+            d && !d->initial_response_note.empty())
+            msg.notes.push_back(std::string(d->initial_response_note));
         push(std::move(msg));
     }
 
@@ -350,7 +208,7 @@ class Decoder {
         begin_if_idle(number);
         msg.direction = TokenDirection::server;
         if (p.payload.find(' ') != std::string_view::npos) {
-            msg.kind = "challenge";
+            msg.kind = MessageKind::challenge;
             msg.mechanism = ex_.mechanism;
             msg.summary = "continuation with text (not base64)";
             msg.fields.emplace_back("text", std::string(p.payload));
@@ -359,7 +217,7 @@ class Decoder {
             if (!bytes) {
                 redacted(msg);
             } else {
-                explain_server(*bytes, msg, ex_, &result_);
+                explain_server(*bytes, msg, ex_, &result_, options_);
                 ex_.last_server_kind = msg.kind;
             }
         }
@@ -371,9 +229,11 @@ class Decoder {
     TokenDirection guess_direction(const ParsedLine& p, BytesView bytes) const {
         if (p.prefix_direction != TokenDirection::unknown) return p.prefix_direction;
         Recognition r = recognise(bytes);
-        if (r.direction != TokenDirection::unknown) return r.direction;
+        if (r.match.direction != TokenDirection::unknown) return r.match.direction;
         if (ex_.active && ex_.expect_client) return TokenDirection::client;
-        if (ex_.active && ex_.mechanism == "LOGIN") return TokenDirection::client;
+        if (const MechanismDecoder* d = exchange_decoder(ex_);
+            ex_.active && d && d->unmarked_is_client)
+            return TokenDirection::client;
         return TokenDirection::unknown;
     }
 
@@ -386,7 +246,7 @@ class Decoder {
         TokenDirection dir = guess_direction(p, *bytes);
         begin_if_idle(number);
         if (dir == TokenDirection::server) {
-            explain_server(*bytes, msg, ex_, &result_);
+            explain_server(*bytes, msg, ex_, &result_, options_);
             ex_.last_server_kind = msg.kind;
             ex_.expect_client = true;
             ++ex_.server_messages;
@@ -396,7 +256,7 @@ class Decoder {
             ++ex_.client_messages;
         } else {
             explain_client(*bytes, msg, ex_, &result_, options_);
-            if (msg.kind == "unknown") msg.direction = TokenDirection::unknown;
+            if (msg.kind == MessageKind::unknown) msg.direction = TokenDirection::unknown;
             ex_.expect_client = false;
         }
         wipe_string(*bytes);
@@ -410,14 +270,13 @@ class Decoder {
             return push(std::move(msg));
         }
         Recognition r = recognise(p.payload);
-        if (r.what == Recognised::cram_response || r.what == Recognised::json ||
-            r.what == Recognised::login_prompt) {
+        if (r.decoder && r.match.raw_text) {
             begin_if_idle(number);
             msg.notes.push_back("not base64: read as raw text");
             Bytes raw(p.payload);
-            if (r.direction == TokenDirection::server) {
-                explain_server(raw, msg, ex_, &result_);
-                if (msg.kind != "unknown") {
+            if (r.match.direction == TokenDirection::server) {
+                explain_server(raw, msg, ex_, &result_, options_);
+                if (msg.kind != MessageKind::unknown) {
                     ex_.last_server_kind = msg.kind;
                     ex_.expect_client = true;
                     return push(std::move(msg));
@@ -430,7 +289,7 @@ class Decoder {
             msg = DecodedMessage{};
             msg.line = number;
         }
-        msg.kind = "skipped";
+        msg.kind = MessageKind::skipped;
         msg.summary = "not an AUTH line";
         msg.fields.emplace_back("text", std::string(p.text));
         push(std::move(msg));
@@ -474,24 +333,24 @@ class Decoder {
         msg.direction = TokenDirection::server;
         msg.fields.emplace_back("reply", std::move(text));
         if (!ex_.active) {
-            msg.kind = "reply";
+            msg.kind = MessageKind::reply;
             msg.summary = "server reply (not part of AUTH)";
             return push(std::move(msg));
         }
         msg.mechanism = ex_.mechanism;
-        msg.kind = success ? "success" : "failure";
+        msg.kind = success ? MessageKind::success : MessageKind::failure;
         msg.summary = success ? "authentication succeeded" : "authentication failed";
-        if (success && is_scram(ex_.mechanism) && ex_.last_server_kind != "server-final")
-            msg.notes.push_back(
-                "success without a server-final v=: the server never proved "
-                "it knows the password; a SCRAM client must treat this as failure");
+        if (const MechanismDecoder* d = exchange_decoder(ex_); success && d && d->success_note) {
+            DecodeContext ctx(ex_, &result_, options_);
+            if (auto note = d->success_note(ctx)) msg.notes.push_back(std::move(*note));
+        }
         if (final_line) end_exchange();
         push(std::move(msg));
     }
 
     void command(const ParsedLine& p, DecodedMessage& msg) {
         msg.direction = TokenDirection::client;
-        msg.kind = "command";
+        msg.kind = MessageKind::command;
         msg.summary = p.keyword + " command (not part of SASL)";
         if (p.keyword == "PASS") {
             msg.summary = "POP3 PASS: the password in clear text";
@@ -515,7 +374,7 @@ class Decoder {
         } else {
             msg.fields.emplace_back("text", std::string(p.text));
         }
-        msg.kind = "skipped";
+        msg.kind = MessageKind::skipped;
         push(std::move(msg));
     }
 
@@ -555,13 +414,11 @@ DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hin
     ex.active = true;
     ex.mechanism = upper(mechanism_hint);
     ex.named = !mechanism_hint.empty();
-    if (ex.mechanism == "LOGIN" && direction == TokenDirection::client)
-        ex.login_next = Exchange::LoginNext::user;
     DecodedMessage msg;
     msg.line = 1;
-    if (direction == TokenDirection::unknown) direction = recognise(payload).direction;
+    if (direction == TokenDirection::unknown) direction = recognise(payload).match.direction;
     if (direction == TokenDirection::server)
-        explain_server(payload, msg, ex, nullptr);
+        explain_server(payload, msg, ex, nullptr, options);
     else
         explain_client(payload, msg, ex, nullptr, options);
     return msg;

@@ -281,7 +281,7 @@ class BadInput(unittest.TestCase):
                           "line 4: invalid base64 at offset 4")
 
     def test_scram_grammar(self):
-        self.assert_error(run(["r=abc,s=QSXCR+Q6sek8bf92,i=0x10"]), 65, "i= must be")
+        self.assert_error(run(["r=abc,s=QSXCR+Q6sek8bf92,i=0x10"]), 65, "iteration count is not a positive decimal number")
 
     def test_plain_not_utf8(self):
         self.assert_error(run(["AUTH PLAIN " + b64(b"\0ab\xff\0p")]), 65, "not valid UTF-8")

@@ -12,15 +12,13 @@
 #include <string_view>
 #include <vector>
 
+#include "smtpauth/mail/auth_line.hpp"
 #include "smtpauth/mail/smtp_reply.hpp"
 #include "smtpauth/net/deadline.hpp"
 #include "smtpauth/net/line_channel.hpp"
 #include "smtpauth/sasl/exchange.hpp"
 
 namespace smtpauth::mail {
-
-enum class Protocol { smtp, imap, pop3 };
-std::string_view protocol_name(Protocol p) noexcept;
 
 // What the server said it can do, in protocol-independent terms.
 struct Capabilities {

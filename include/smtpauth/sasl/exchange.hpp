@@ -69,6 +69,10 @@ enum class Outcome {
 
 std::string_view outcome_name(Outcome o) noexcept;
 
+// An initial response as the AUTH command carries it: the base64 text, or "=" when it is
+// empty (RFC 4954 §4, RFC 4959 §3, RFC 5034 §4 agree).
+std::string_view initial_response_text(std::string_view base64) noexcept;
+
 struct ExchangeResult {
     Outcome outcome = Outcome::error;
     std::string server_reply;  // the final reply text as received (untrusted), may be empty

@@ -10,15 +10,30 @@
 namespace smtpauth::sasl {
 
 struct MechanismTraits {
-    bool client_first = true;       // has an initial response
+    bool client_first = true;  // has an initial response
     bool needs_user = true;
     bool needs_password = false;
-    bool needs_token = false;       // OAuth bearer token
-    bool reveals_secret = false;    // a sniffer learns the password/token (PLAIN, LOGIN, OAuth)
-    bool verifies_server = false;   // mutual authentication (SCRAM)
-    bool channel_binding = false;   // -PLUS
-    bool standard = true;           // IANA-registered / RFC (false: CRAM-SHA1, CRAM-SHA256, XOAUTH2)
+    bool needs_token = false;      // OAuth bearer token
+    bool reveals_secret = false;   // a sniffer learns the password/token (PLAIN, LOGIN, OAuth)
+    bool verifies_server = false;  // mutual authentication (SCRAM)
+    bool channel_binding = false;  // -PLUS
+    bool standard = true;          // IANA-registered / RFC (false: CRAM-SHA1, CRAM-SHA256, XOAUTH2)
 };
+
+// What `smtpauth gen` takes for the mechanism beyond the user name and the secret.
+struct GenTraits {
+    // What the optional USER positional means.
+    enum class Positional { user, authzid, trace };
+    Positional positional = Positional::user;
+    bool takes_authzid = false;    // --authzid
+    bool takes_challenge = false;  // --challenge: the server's first message is data to answer
+    bool takes_host_port = false;  // --host/--port
+    // Server messages gen answers on its own because the client ignores their content
+    // (LOGIN's prompts); empty for the others.
+    std::span<const std::string_view> canned_challenges{};
+};
+
+struct MechanismDecoder;  // the decoder's hooks (internal: src/sasl/mechanism_decoder.hpp)
 
 using MechanismFactory = std::unique_ptr<Mechanism> (*)(Credentials credentials,
                                                         const MechanismOptions& options);
@@ -27,8 +42,10 @@ struct MechanismInfo {
     std::string_view name;         // canonical, upper case
     std::string_view description;  // one line for --help and reports
     MechanismTraits traits;
-    int strength;                  // higher is preferred when choosing automatically
-    MechanismFactory make;         // throws Error{bad_input} when credentials are unusable
+    int strength;           // higher is preferred when choosing automatically
+    MechanismFactory make;  // throws Error{bad_input} when credentials are unusable
+    GenTraits gen;
+    const MechanismDecoder* decoder;  // explains and checks its messages (`decode`)
 };
 
 // Every mechanism, strongest first.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,38 +47,62 @@ class DecodedField {
     bool secret_ = false;
 };
 
+// What a line is. The names users see ("client-first", "cram-challenge", ...) are the
+// renderers' business (render/decode_kind.cpp): they are part of the JSON contract.
+enum class MessageKind {
+    unknown,          // unrecognised content
+    auth_command,     // AUTH/AUTHENTICATE without an initial response
+    client_response,  // a client message (with or without an AUTH line)
+    challenge,        // a server challenge the mechanism does not explain further
+    cancel,           // "*"
+    success,
+    failure,
+    reply,     // a server reply outside an exchange
+    command,   // a client command outside SASL
+    skipped,   // not part of an AUTH exchange
+    redacted,  // the transcript's writer replaced the secret
+    // Per-mechanism message kinds.
+    client_first,
+    server_first,
+    client_final,
+    server_final,
+    username,
+    password,
+    prompt,
+    cram_challenge,
+    cram_response,
+    error_json,
+    error_ack,
+    ntlm,
+};
+
 // One input line (or argument) explained.
 struct DecodedMessage {
     std::size_t line = 0;  // 1-based line number in the input
     TokenDirection direction = TokenDirection::unknown;
-    std::string mechanism;  // canonical name, "" when not known / not applicable
-    // What the line is: "initial-response", "client-response", "challenge", "auth-command",
-    // "cancel", "success", "failure", "reply", "command", "skipped", "unknown", and
-    // per-mechanism kinds such as "client-first", "server-first", "client-final",
-    // "server-final", "username", "password", "prompt", "cram-challenge", "cram-response",
-    // "error-json", "error-ack".
-    std::string kind;
+    std::string mechanism;                    // canonical name, "" when not known / not applicable
+    MessageKind kind = MessageKind::unknown;  // JSON/text names: render/ (message_kind_name)
     std::string summary;  // one line of human description (untrusted parts escaped later)
     std::vector<DecodedField> fields;
     std::vector<std::string> notes;  // untrusted text may appear: renderers escape notes
 };
 
-// What --check-password can verify, collected while decoding (all secret material wiped).
+// A mechanism's own material for --check-password (its file defines the concrete type and
+// wipes the secrets in it); opaque here.
+class CheckData {
+  public:
+    virtual ~CheckData() = default;
+};
+
+struct MechanismDecoder;  // sasl/mechanism_decoder.hpp: the mechanism's decoder hooks
+
+// What --check-password can verify, collected while decoding.
 struct CheckMaterial {
-    enum class Kind { plain, login, cram, scram };
-    Kind kind = Kind::plain;
     std::string mechanism;  // "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", ...
     std::size_t line = 0;   // the line that completed the material
-    Secret password;        // PLAIN / LOGIN: the password sent
-    Bytes challenge;        // CRAM: the decoded server challenge
-    Secret digest_hex;      // CRAM: the hex digest the client sent
-    // SCRAM: the three messages as sent (RFC 5802 §3 builds the AuthMessage from them) and
-    // the iteration count, checked against a cap before any PBKDF2 work.
-    std::string client_first;
-    std::string server_first;
-    std::string client_final;
-    std::string server_final;  // when the transcript holds it: v= is checked too
-    std::uint32_t iterations = 0;
+    std::string user;       // the user the exchange names, "" when the input does not say
+    std::unique_ptr<const CheckData> data;      // the mechanism's material
+    const MechanismDecoder* decoder = nullptr;  // whose check() reads `data`
 };
 
 struct DecodeResult {
@@ -117,6 +142,9 @@ struct PasswordCheck {
 // holds nothing to check against. Throws Error{bad_input} when the SCRAM iteration count is
 // beyond the cap (a crafted transcript must not make us spin).
 std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password);
+
+// Whether `password` produced one checkable exchange (same errors as check_password).
+PasswordCheck check_material(const CheckMaterial& material, const Secret& password);
 
 // "3 h ago", "in 42 min", "just now": the coarse relative time used for JWT claims.
 std::string describe_relative_time(std::chrono::seconds delta_from_now);

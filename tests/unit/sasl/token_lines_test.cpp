@@ -37,11 +37,11 @@ TEST_SUITE("smtpauth::sasl::token") {
             CAPTURE(cont);
             auto res = decode({"AUTH PLAIN", cont, "AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "+OK done"});
             REQUIRE(res.messages.size() == 4);
-            CHECK(res.messages[0].kind == "auth-command");
-            CHECK(res.messages[1].kind == "challenge");
+            CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::auth_command);
+            CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::challenge);
             CHECK(res.messages[1].direction == TokenDirection::server);
             CHECK(field(res.messages[2], "user") == "tim");
-            CHECK(res.messages[3].kind == "success");
+            CHECK(res.messages[3].kind == smtpauth::sasl::MessageKind::success);
         }
     }
 
@@ -50,11 +50,12 @@ TEST_SUITE("smtpauth::sasl::token") {
                            "S: 250 AUTH PLAIN LOGIN", "C: AUTH LOGIN", "S: 334 VXNlcm5hbWU6",
                            "C: *", "S: 501 5.7.0 cancelled", "C: QUIT"});
         REQUIRE(res.messages.size() == 9);
-        CHECK(res.messages[0].kind == "reply");
-        CHECK(res.messages[1].kind == "skipped");
-        CHECK(res.messages[6].kind == "cancel");
-        CHECK(res.messages[7].kind == "reply");  // after the cancel, no exchange is active
-        CHECK(res.messages[8].kind == "skipped");
+        CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::reply);
+        CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::skipped);
+        CHECK(res.messages[6].kind == smtpauth::sasl::MessageKind::cancel);
+        CHECK(res.messages[7].kind ==
+              smtpauth::sasl::MessageKind::reply);  // after the cancel, no exchange is active
+        CHECK(res.messages[8].kind == smtpauth::sasl::MessageKind::skipped);
     }
 
     TEST_CASE("a transcript inside a report: unmarked lines are surrounding text") {
@@ -62,22 +63,23 @@ TEST_SUITE("smtpauth::sasl::token") {
                            "  C: AUTH PLAIN AHUAcA==", "  S: 235 ok",
                            "AUTH LOGIN: ACCEPTED (1 round trip)"});
         REQUIRE(res.messages.size() == 4);
-        CHECK(res.messages[0].kind == "skipped");
+        CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::skipped);
         CHECK(res.messages[0].line == 1);
         CHECK(res.messages[0].summary.starts_with("lines 1-3 are outside the transcript"));
         CHECK(field(res.messages[1], "user") == "u");
-        CHECK(res.messages[2].kind == "success");
-        CHECK(res.messages[3].kind == "skipped");
+        CHECK(res.messages[2].kind == smtpauth::sasl::MessageKind::success);
+        CHECK(res.messages[3].kind == smtpauth::sasl::MessageKind::skipped);
         CHECK(res.messages[3].line == 6);
     }
 
     TEST_CASE("curl -v markers") {
         auto res = decode({"> AUTH PLAIN AHUAcA==", "< 235 2.7.0 ok", "<1.2@host>"});
         CHECK(res.messages[0].direction == TokenDirection::client);
-        CHECK(res.messages[1].kind == "success");
-        CHECK(res.messages[2].kind == "skipped");                // unmarked, in a transcript
+        CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::success);
+        CHECK(res.messages[2].kind ==
+              smtpauth::sasl::MessageKind::skipped);             // unmarked, in a transcript
         auto cram = decode({"PDEuMkBob3N0Pg==", "<1.2@host>"});  // both raw CRAM challenges
-        CHECK(cram.messages[1].kind == "cram-challenge");
+        CHECK(cram.messages[1].kind == smtpauth::sasl::MessageKind::cram_challenge);
     }
 
     TEST_CASE("POP3 PASS and IMAP LOGIN passwords are secret fields") {
@@ -89,7 +91,7 @@ TEST_SUITE("smtpauth::sasl::token") {
 
     TEST_CASE("redacted lines of a transcript are not decoded") {
         auto res = decode({"C: AUTH PLAIN <redacted 24 bytes of base64>"});
-        CHECK(res.messages[0].kind == "redacted");
+        CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::redacted);
     }
 
     TEST_CASE("smtpauth probe -v transcript: stamps, S~, local events, redacted lines") {
@@ -99,15 +101,15 @@ TEST_SUITE("smtpauth::sasl::token") {
              "      11 ms S: 334 UGFzc3dvcmQ6", "      11 ms C: <redacted: 24 bytes base64>",
              "      12 ms S: 235 2.7.0 Authentication successful"});
         REQUIRE(res.messages.size() == 8);
-        CHECK(res.messages[0].kind == "skipped");
+        CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::skipped);
         CHECK(field(res.messages[0], "text") == "connected to 127.0.0.1:587");
         CHECK(res.messages[1].direction == TokenDirection::server);
-        CHECK(res.messages[1].kind == "reply");
-        CHECK(res.messages[4].kind == "username");
+        CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::reply);
+        CHECK(res.messages[4].kind == smtpauth::sasl::MessageKind::username);
         CHECK(field(res.messages[4], "user") == "tim");
-        CHECK(res.messages[6].kind == "redacted");
+        CHECK(res.messages[6].kind == smtpauth::sasl::MessageKind::redacted);
         CHECK(res.messages[6].direction == TokenDirection::client);
-        CHECK(res.messages[7].kind == "success");
+        CHECK(res.messages[7].kind == smtpauth::sasl::MessageKind::success);
         CHECK(res.checkable.empty());
     }
 

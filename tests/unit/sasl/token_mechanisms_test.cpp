@@ -63,13 +63,13 @@ TEST_SUITE("smtpauth::sasl::token") {
         auto res = decode({"C: AUTH LOGIN", "S: 334 VXNlciBOYW1lAA==", "C: dGlt",
                            "S: 334 UGFzc3dvcmQA", "C: dGFuc3RhYWZ0YW5zdGFhZg==", "S: 235 ok"});
         REQUIRE(res.messages.size() == 6);
-        CHECK(res.messages[1].kind == "prompt");
-        CHECK(res.messages[2].kind == "username");
+        CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::prompt);
+        CHECK(res.messages[2].kind == smtpauth::sasl::MessageKind::username);
         CHECK(field(res.messages[2], "user") == "tim");
-        CHECK(res.messages[4].kind == "password");
+        CHECK(res.messages[4].kind == smtpauth::sasl::MessageKind::password);
         CHECK(field(res.messages[4], "password") == "tanstaaftanstaaf");
         CHECK(field_secret(res.messages[4], "password"));
-        CHECK(res.messages[5].kind == "success");
+        CHECK(res.messages[5].kind == smtpauth::sasl::MessageKind::success);
         REQUIRE(res.checkable.size() == 1);
         CHECK(check_password(res, Secret("tanstaaftanstaaf"))->matches);
         CHECK_FALSE(check_password(res, Secret("tanstaaf"))->matches);
@@ -80,15 +80,15 @@ TEST_SUITE("smtpauth::sasl::token") {
         REQUIRE(res.messages.size() == 4);
         CHECK(res.messages[0].mechanism == "LOGIN");
         CHECK(res.messages[0].direction == TokenDirection::server);
-        CHECK(res.messages[1].kind == "username");
-        CHECK(res.messages[3].kind == "password");
+        CHECK(res.messages[1].kind == smtpauth::sasl::MessageKind::username);
+        CHECK(res.messages[3].kind == smtpauth::sasl::MessageKind::password);
         CHECK(res.messages[3].direction == TokenDirection::client);
     }
 
     TEST_CASE("LOGIN user name as initial response") {
         auto res = decode({"AUTH LOGIN dGlt", "334 UGFzc3dvcmQ6", "dGFuc3RhYWZ0YW5zdGFhZg=="});
         CHECK(field(res.messages[0], "user") == "tim");
-        CHECK(res.messages[2].kind == "password");
+        CHECK(res.messages[2].kind == smtpauth::sasl::MessageKind::password);
     }
 
     TEST_CASE("CRAM-MD5 RFC 2195 example, and the derived SHA1/SHA256 responses") {
@@ -108,7 +108,7 @@ TEST_SUITE("smtpauth::sasl::token") {
             CAPTURE(r.mech);
             auto res = decode({challenge, r.response});
             REQUIRE(res.messages.size() == 2);
-            CHECK(res.messages[0].kind == "cram-challenge");
+            CHECK(res.messages[0].kind == smtpauth::sasl::MessageKind::cram_challenge);
             CHECK(field(res.messages[0], "challenge") ==
                   "<1896.697170952@postoffice.reston.mci.net>");
             CHECK(res.messages[1].mechanism == r.mech);
@@ -159,14 +159,14 @@ TEST_SUITE("smtpauth::sasl::token") {
                            "S: 535 5.7.1 https://support.google.com/mail/?p=BadCredentials"});
         REQUIRE(res.messages.size() == 5);
         const auto& err = res.messages[1];
-        CHECK(err.kind == "error-json");
+        CHECK(err.kind == smtpauth::sasl::MessageKind::error_json);
         CHECK(err.mechanism == "XOAUTH2");
         CHECK(field(err, "status") == "401");
         CHECK(field(err, "schemes") == "bearer mac");
         CHECK(field(err, "scope") == "https://mail.google.com/");
-        CHECK(res.messages[2].kind == "error-ack");
-        CHECK(res.messages[3].kind == "failure");
-        CHECK(res.messages[4].kind == "failure");
+        CHECK(res.messages[2].kind == smtpauth::sasl::MessageKind::error_ack);
+        CHECK(res.messages[3].kind == smtpauth::sasl::MessageKind::failure);
+        CHECK(res.messages[4].kind == smtpauth::sasl::MessageKind::failure);
     }
 
     TEST_CASE("OAUTHBEARER RFC 7628 example and its error JSON") {
@@ -189,8 +189,8 @@ TEST_SUITE("smtpauth::sasl::token") {
         CHECK(field(res.messages[1], "status") == "invalid_token");
         CHECK(field(res.messages[1], "openid-configuration") ==
               "https://example.com/.well-known/openid-configuration");
-        CHECK(res.messages[2].kind == "error-ack");
-        CHECK(res.messages[3].kind == "failure");
+        CHECK(res.messages[2].kind == smtpauth::sasl::MessageKind::error_ack);
+        CHECK(res.messages[3].kind == smtpauth::sasl::MessageKind::failure);
     }
 
     TEST_CASE("XOAUTH2 format under the OAUTHBEARER name is explained and flagged") {
@@ -209,7 +209,7 @@ TEST_SUITE("smtpauth::sasl::token") {
 
     TEST_CASE("unknown content: text is shown, binary also as hex") {
         auto text = decode({"aGVsbG8gd29ybGQ="});
-        CHECK(text.messages[0].kind == "unknown");
+        CHECK(text.messages[0].kind == smtpauth::sasl::MessageKind::unknown);
         CHECK(text.messages[0].direction == TokenDirection::unknown);
         CHECK(field(text.messages[0], "text") == "hello world");
         auto bin = decode({"G1sySgDA/w=="});  // ESC [ 2 J NUL C0 FF
@@ -218,10 +218,11 @@ TEST_SUITE("smtpauth::sasl::token") {
 
     TEST_CASE("explain_payload recognises raw bytes without context") {
         CHECK(explain_payload(std::string("\0u\0p", 4)).mechanism == "PLAIN");
-        CHECK(explain_payload("r=abc,s=QSXCR+Q6sek8bf92,i=4096").kind == "server-first");
-        CHECK(explain_payload("<1.2@host>").kind == "cram-challenge");
-        CHECK(explain_payload("Password:").kind == "prompt");
+        CHECK(explain_payload("r=abc,s=QSXCR+Q6sek8bf92,i=4096").kind ==
+              smtpauth::sasl::MessageKind::server_first);
+        CHECK(explain_payload("<1.2@host>").kind == smtpauth::sasl::MessageKind::cram_challenge);
+        CHECK(explain_payload("Password:").kind == smtpauth::sasl::MessageKind::prompt);
         auto login = explain_payload("tim", "LOGIN", TokenDirection::client);
-        CHECK(login.kind == "username");
+        CHECK(login.kind == smtpauth::sasl::MessageKind::username);
     }
 }

@@ -97,7 +97,7 @@ TEST_SUITE("smtpauth::sasl::token") {
                 for (const auto& m : res.messages) {
                     CHECK(m.direction ==
                           (m.line % 2 == 1 ? TokenDirection::client : TokenDirection::server));
-                    CHECK(m.kind != "unknown");
+                    CHECK(m.kind != smtpauth::sasl::MessageKind::unknown);
                 }
                 const auto& last = res.messages.back();
                 CHECK(last.mechanism == std::string(info.name));
