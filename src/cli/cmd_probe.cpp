@@ -134,7 +134,7 @@ int run(ProbeArgs& a) {
     std::cout.flush();
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
     if (report.error)
-        std::cerr << "smtpauth: " << codec::escape_for_display(report.error->message) << '\n';
+        std::cerr << "smtpauth: " << render::display_lines(report.error->message, 10) << '\n';
     return exit_status(report);
 }
 
