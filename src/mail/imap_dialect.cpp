@@ -103,7 +103,10 @@ class ImapDialect final : public Dialect {
         auth_tag_ = next_tag();
         std::string prefix = auth_tag_ + " AUTHENTICATE " + std::string(mech);
         std::string line = prefix;
-        if (ir) line += " " + std::string(*ir);
+        if (ir) {  // appended in place: no unwiped temporary copy of a secret response
+            line += ' ';
+            line += *ir;
+        }
         if (secret && ir)
             send(line, "AUTHENTICATE", Sensitivity::secret,
                  redacted_form(prefix + " ", ir->size()));
