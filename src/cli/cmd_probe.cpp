@@ -129,6 +129,9 @@ int run(ProbeArgs& a) {
     if (netrc_requested(a.netrc)) {
         netrc = read_netrc(a.netrc, o.target.host, a.user);
         if (a.user.empty()) a.user = netrc->login;
+        if (a.user.empty())
+            throw Error(ErrorKind::usage, "the netrc entry for '" + o.target.host +
+                                              "' has no login: give --user (-u)");
     }
     const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
