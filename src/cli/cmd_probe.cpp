@@ -129,6 +129,9 @@ int run(ProbeArgs& a) {
     if (netrc_requested(a.netrc)) {
         netrc = read_netrc(a.netrc, o.target.host, a.user);
         if (a.user.empty()) a.user = netrc->login;
+        if (a.user.empty())
+            throw Error(ErrorKind::usage, "the netrc entry for '" + o.target.host +
+                                              "' has no login: give --user (-u)");
     }
     const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
@@ -212,9 +215,7 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("-u,--user", args->user, "authentication identity; without it, no AUTH");
     cmd->add_option("--authzid", args->authzid, "authorization identity (act as)");
     add_secret_options(*cmd, args->password, "password");
-    add_secret_options(*cmd, args->token,
-                       "OAuth bearer token (with a password too: --mech all "
-                       "uses each where it fits)");
+    add_secret_options(*cmd, args->token, "OAuth bearer token");
     add_netrc_options(*cmd, args->netrc);
     cmd->add_option("--mech", args->mech,
                     "use this mechanism, or 'all' to try each usable one on its own connection");
@@ -227,8 +228,9 @@ void add_probe_command(CLI::App& app, Action& action) {
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
     cmd->footer(
-        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command; "
-        "-n reads ~/.netrc; without any, the password is asked for on the terminal.\n"
+        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command;\n"
+        "-n reads ~/.netrc; without any, the password is asked for on the terminal. With both a\n"
+        "password and a token, --mech all gives each mechanism the secret it takes.\n"
         "Exit status: 0 ok, 64 usage, 68 resolve, 69 connect, 75 timeout, 76 protocol,\n"
         "77 credentials rejected, 80 TLS, 81 certificate not trusted, 82 no usable mechanism.\n"
         "\n"

@@ -42,6 +42,15 @@ class DidYouMean(unittest.TestCase):
         self.assertNotIn("did you mean", err(proc))
         self.assertIn("commands: gen, decode, probe", err(proc))
 
+    def test_no_command_and_top_level_unknown_option(self):
+        proc = run([])
+        self.assertEqual(proc.returncode, USAGE)
+        self.assertEqual(err(proc), "smtpauth: a command is required: gen, decode, probe "
+                                    "(see 'smtpauth --help')\n")
+        proc = run(["-x"])
+        self.assertEqual(proc.returncode, USAGE)
+        self.assertIn("unknown option -x", err(proc))
+
     def test_mistyped_option_names_the_option_and_the_command_help(self):
         proc = run(["probe", "--usr", "x", "mail.example.invalid"])
         self.assertEqual(proc.returncode, USAGE)
