@@ -185,6 +185,17 @@ class SilentServer(Case):
                          f"the server may expect TLS first (smtps://127.0.0.1:{srv.port}) or "
                          "speak a client-first protocol such as HTTP")
 
+    def test_silent_after_implicit_tls(self):
+        """Implicit TLS that then says nothing (an HTTPS port): no advice to use TLS."""
+        srv = self.steps([("sleep", 6)], tls="implicit")
+        r = self.probe(srv, f"smtps://127.0.0.1:{srv.port}", user=None,
+                       extra=["--timeout", "2"])
+        self.assert_failure(r, 75, stage="greeting", kind="timeout")
+        self.assertEqual(r.error["message"],
+                         "timed out waiting for data from the server (no greeting within 2 s): "
+                         "the server says nothing after the TLS handshake; it may speak a "
+                         "client-first protocol such as HTTPS (check the port)")
+
     def test_slow_greeting_is_not_called_silence(self):
         """A greeting cut off by the timeout was speech: no TLS handshake, no mismatch."""
         srv = self.steps([("drip", b"220 slow.test ESMTP\r\n", 0.5)])
