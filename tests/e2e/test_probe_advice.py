@@ -196,6 +196,16 @@ class SilentServer(Case):
                          "the server says nothing after the TLS handshake; it may speak a "
                          "client-first protocol such as HTTPS (check the port)")
 
+    def test_greeting_only_after_the_client_spoke(self):
+        """A mail server that greets late (after our bytes): a timeout, with that advice."""
+        srv = self.steps([("read_bytes", 5), ("send", b"220 late.test ESMTP\r\n")])
+        r = self.probe(srv, f"127.0.0.1:{srv.port}", user=None, extra=["--timeout", "2"])
+        self.assert_failure(r, 75, stage="greeting", kind="timeout")
+        self.assertEqual(r.error["message"],
+                         'timed out waiting for data from the server (no greeting within 2 s; '
+                         'the server answered "220 late.test ESMTP" only after the client spoke: '
+                         "SMTP with a delayed greeting; a longer --timeout may help)")
+
     def test_slow_greeting_is_not_called_silence(self):
         """A greeting cut off by the timeout was speech: no TLS handshake, no mismatch."""
         srv = self.steps([("drip", b"220 slow.test ESMTP\r\n", 0.5)])
