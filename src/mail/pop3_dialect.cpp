@@ -69,7 +69,10 @@ class Pop3Dialect final : public Dialect {
                    bool secret) override {
         std::string prefix = mail::auth_command(Protocol::pop3, mech, {});
         std::string line = prefix;
-        if (ir) line += " " + std::string(*ir);
+        if (ir) {  // appended in place: no unwiped temporary copy of a secret response
+            line += ' ';
+            line += *ir;
+        }
         if (secret && ir)
             send(line, "AUTH", Sensitivity::secret, redacted_form(prefix + " ", ir->size()));
         else
