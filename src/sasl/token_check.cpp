@@ -6,6 +6,7 @@
 
 #include "crypto/crypto.hpp"
 #include "sasl/token_internal.hpp"
+#include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/verify.hpp"
 
@@ -39,18 +40,34 @@ ScramCheck check_scram_material(const CheckMaterial& m, std::string_view passwor
                        server_final);
 }
 
-}  // namespace
+// RFC 1939 §7: digest = lower-case hex of MD5(timestamp + password).
+bool check_apop(const CheckMaterial& m, std::string_view password) {
+    std::string input = m.challenge + std::string(password);
+    Bytes digest = crypto::hash(crypto::Digest::md5, input);
+    wipe_string(input);
+    std::string expected = codec::hex_encode(digest);
+    std::string given(m.digest_hex.reveal());
+    for (char& c : given)
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    bool ok = crypto::constant_time_equal(given, expected);
+    wipe_string(given);
+    wipe_string(expected);
+    return ok;
+}
 
-std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password) {
-    if (result.checkable.empty()) return std::nullopt;
-    const CheckMaterial& m = result.checkable.back();
+PasswordCheck check_one(const CheckMaterial& m, const Secret& password) {
     PasswordCheck check;
     check.mechanism = m.mechanism;
     check.line = m.line;
+    check.user = m.user;
     switch (m.kind) {
         case CheckMaterial::Kind::plain:
         case CheckMaterial::Kind::login:
+        case CheckMaterial::Kind::clear:
             check.matches = crypto::constant_time_equal(m.password.reveal(), password.reveal());
+            break;
+        case CheckMaterial::Kind::apop:
+            check.matches = check_apop(m, password.reveal());
             break;
         case CheckMaterial::Kind::cram:
             check.matches = check_cram(m, password.reveal());
@@ -63,6 +80,19 @@ std::optional<PasswordCheck> check_password(const DecodeResult& result, const Se
         }
     }
     return check;
+}
+
+}  // namespace
+
+std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password) {
+    if (result.checkable.empty()) return std::nullopt;
+    return check_one(result.checkable.back(), password);
+}
+
+std::vector<PasswordCheck> check_passwords(const DecodeResult& result, const Secret& password) {
+    std::vector<PasswordCheck> checks;
+    for (const auto& m : result.checkable) checks.push_back(check_one(m, password));
+    return checks;
 }
 
 }  // namespace smtpauth::sasl

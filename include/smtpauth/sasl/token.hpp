@@ -27,6 +27,9 @@ enum class TokenDirection { client, server, unknown };
 class DecodedField {
   public:
     DecodedField(std::string name, std::string value, bool secret = false);
+    // Input the decoder did not understand, kept only so that a renderer can show a short
+    // excerpt placing a note (render shortens it and hides anything that looks secret).
+    static DecodedField raw_text(std::string name, std::string value);
     DecodedField(DecodedField&&) noexcept = default;
     DecodedField& operator=(DecodedField&&) noexcept = default;
     DecodedField(const DecodedField&) = delete;
@@ -35,6 +38,7 @@ class DecodedField {
 
     const std::string& name() const noexcept { return name_; }
     bool secret() const noexcept { return secret_; }
+    bool raw() const noexcept { return raw_; }
     // The value; for secret fields this is the secret itself (renderers decide to show it).
     std::string_view value() const noexcept { return secret_ ? secret_value_.reveal() : value_; }
     std::size_t size() const noexcept { return value().size(); }
@@ -44,6 +48,7 @@ class DecodedField {
     std::string value_;    // non-secret values
     Secret secret_value_;  // secret values, wiped on destruction
     bool secret_ = false;
+    bool raw_ = false;
 };
 
 // One input line (or argument) explained.
@@ -64,10 +69,13 @@ struct DecodedMessage {
 
 // What --check-password can verify, collected while decoding (all secret material wiped).
 struct CheckMaterial {
-    enum class Kind { plain, login, cram, scram };
+    // clear: a password sent outside SASL (POP3 PASS, IMAP LOGIN); apop: RFC 1939 §7 APOP
+    // digest = MD5(greeting timestamp + password), `challenge` holds the timestamp.
+    enum class Kind { plain, login, cram, scram, clear, apop };
     Kind kind = Kind::plain;
     std::string mechanism;  // "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", ...
     std::size_t line = 0;   // the line that completed the material
+    std::string user;       // the user of the exchange, "" when the input does not show it
     Secret password;        // PLAIN / LOGIN: the password sent
     Bytes challenge;        // CRAM: the decoded server challenge
     Secret digest_hex;      // CRAM: the hex digest the client sent
@@ -85,6 +93,13 @@ struct DecodeResult {
     std::vector<CheckMaterial> checkable;  // in input order
 };
 
+// One input line with its number in the input (a transcript reader drops or splits lines,
+// so numbers are not always consecutive).
+struct NumberedLine {
+    std::size_t number = 0;
+    std::string text;
+};
+
 struct DecodeOptions {
     // "Now" for the relative times of JWT claims; injected so that tests are reproducible.
     std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
@@ -96,6 +111,16 @@ struct DecodeOptions {
 // exchange are noted and skipped. Throws Error{bad_input} naming the line (when there are
 // several) and the offset for undecodable base64, grammar violations and oversized input.
 DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options = {});
+
+// The same for lines that carry their own numbers. With more than one line, a line that
+// cannot be read becomes a message of kind "unreadable" (the reason in its summary, the
+// text as a raw field) and decoding goes on: one bad line never hides the others.
+DecodeResult decode_numbered_lines(std::span<const NumberedLine> lines,
+                                   const DecodeOptions& options = {});
+
+// Message kinds that are not part of a SASL exchange or a credential: the transcript's
+// surroundings. Everything else counts as explained.
+bool is_surrounding_kind(std::string_view kind);
 
 // Explains one decoded SASL payload without context (recognition by content only).
 // Used for round-trip tests and for callers that already hold raw bytes.
@@ -110,6 +135,7 @@ struct PasswordCheck {
     // SCRAM with a server-final v= in the input: whether the server's signature is the one
     // this password gives (a server that knows the password). nullopt otherwise.
     std::optional<bool> server_signature_matches;
+    std::string user;  // the exchange's user, "" when the input does not show it
 };
 
 // Whether `password` produced the last checkable message of the input (PLAIN, LOGIN, CRAM-*,
@@ -117,6 +143,10 @@ struct PasswordCheck {
 // holds nothing to check against. Throws Error{bad_input} when the SCRAM iteration count is
 // beyond the cap (a crafted transcript must not make us spin).
 std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password);
+
+// Every checkable exchange of the input, in input order (empty when nothing is checkable).
+// Throws like check_password.
+std::vector<PasswordCheck> check_passwords(const DecodeResult& result, const Secret& password);
 
 // "3 h ago", "in 42 min", "just now": the coarse relative time used for JWT claims.
 std::string describe_relative_time(std::chrono::seconds delta_from_now);
