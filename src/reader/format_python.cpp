@@ -58,6 +58,9 @@ void normalise_python(std::size_t n, std::string_view line, Sink& out, std::stri
         return out.repeat(n);  // repeats the protocol lines around it
     if (after(t, "reply:", rest) || after(t, "*get*", rest) || after(t, "<", rest))
         return emit(n, Dir::server, rest, out);
+    // imaplib logs the size, not the bytes, of an AUTHENTICATE response.
+    if (after(t, "write literal size", rest))
+        return out.client(n, "<hidden by imaplib: " + std::string(rest) + " bytes>");
     // "*put*" repeats "*cmd*", "*resp*" the first "*get*" line; the rest is library chatter.
     out.chatter(n);
 }

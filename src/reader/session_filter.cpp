@@ -177,6 +177,8 @@ class Filter {
         std::string_view t = w.text;
         std::string_view w1 = first_word(t);
         std::string_view w2 = second_word(t);
+        Pending before = pending_;
+        if (w.dir == Dir::client) pending_ = Pending::none;
         if (w.dir != Dir::server) {
             // Client commands that announce what the server's next lines are.
             if (iequals(t, "DATA")) {
@@ -209,6 +211,7 @@ class Filter {
                 return;
             }
         }
+        bool announced = pending_ != Pending::none && pending_ != before;
         if (w.dir != Dir::client) {
             if (t.starts_with("354") && pending_ == Pending::data) {
                 pending_ = Pending::none;
@@ -273,9 +276,9 @@ class Filter {
                 remaining_ = *n;
                 return;
             }
-            if (!t.starts_with("+ ") && t != "+" && pending_ != Pending::none &&
-                w.dir == Dir::server)
-                pending_ = Pending::none;
+            // The announced response is the next line; SMTP may pipeline MAIL, RCPT and
+            // DATA, so DATA waits for its 354 over other replies (a client line ends it).
+            if (!announced && pending_ != Pending::data) pending_ = Pending::none;
         }
         pass(w);
     }
