@@ -102,7 +102,8 @@ void normalise_thunderbird(std::size_t n, std::string_view line, Sink& out, std:
     std::string_view rest;
     if (after_key(line, "SMTP Send: ", rest) || after_key(line, ":SendData: ", rest)) {
         // Thunderbird writes this instead of an AUTH line it sent.
-        if (rest.starts_with("Logging suppressed")) return out.chatter(n);
+        if (rest.starts_with("Logging suppressed"))
+            return out.client(n, "<hidden by Thunderbird: logging suppressed>");
         return out.client(n, rest);
     }
     if (after_key(line, "SMTP Response: ", rest) ||

@@ -83,6 +83,9 @@ class Filter {
                 if (remaining_ == 0) end_skip();
                 return;
             case Mode::literal:
+                if (w.dir != literal_dir_ && (t == "+" || t.starts_with("+ "))) {
+                    return;  // the server's go-ahead for the literal, not a SASL challenge
+                }
                 if (w.dir != literal_dir_ && w.dir != Dir::unknown) {
                     end_skip();
                     break;
