@@ -16,8 +16,9 @@ struct DecodeRenderOptions {
     // The password the user gave to check (or null): every occurrence of it, its base64,
     // URL-encoded and hex forms is hidden in all text shown (unless show_secrets).
     const Secret* known_password = nullptr;
-    // Transcript format, e.g. "swaks (detected)"; "" prints no format line.
+    // Transcript format, e.g. "swaks"; "" prints no format line.
     std::string format;
+    bool format_detected = false;  // found by detection rather than named by --format
 };
 
 // "<hidden, 8 bytes; --show-secrets to show>"

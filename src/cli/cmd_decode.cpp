@@ -176,8 +176,10 @@ int run_decode(DecodeArgs& args) {
     render::DecodeRenderOptions render_options;
     render_options.show_secrets = args.show_secrets;
     render_options.known_password = password ? &*password : nullptr;
-    if (read.format != "generic" || !args.format.empty())
-        render_options.format = read.format + (read.detected ? " (detected)" : "");
+    if (read.format != "generic" || !args.format.empty()) {
+        render_options.format = read.format;
+        render_options.format_detected = read.detected;
+    }
     std::string out = args.json ? render::decode_json(result, checks, render_options)
                                 : render::decode_text(result, checks, render_options);
     std::cout << out << std::flush;

@@ -35,6 +35,7 @@ std::string_view attribute(std::string_view line, std::string_view key) {
 
 int score_dovecot(std::string_view line) {
     if (line.find("auth: Debug: client in: ") != std::string_view::npos ||
+        line.find("auth: Debug: client passdb out: ") != std::string_view::npos ||
         line.find("auth: Debug: client out: ") != std::string_view::npos)
         return 6;
     return line.find("-login: Login: user=<") != std::string_view::npos ? 3 : 0;
@@ -45,7 +46,13 @@ int score_dovecot(std::string_view line) {
 void normalise_dovecot(std::size_t n, std::string_view line, Sink& out, std::string&) {
     std::string_view rest;
     auto in_at = line.find("auth: Debug: client in: ");
-    auto out_at = line.find("auth: Debug: client out: ");
+    // Dovecot 2.3 writes "client passdb out:" (and "client out:" in older versions).
+    std::string_view out_key = "auth: Debug: client passdb out: ";
+    auto out_at = line.find(out_key);
+    if (out_at == std::string_view::npos) {
+        out_key = "auth: Debug: client out: ";
+        out_at = line.find(out_key);
+    }
     if (in_at != std::string_view::npos) {
         rest = line.substr(in_at + 24);
         auto w = words(rest);
@@ -60,7 +67,7 @@ void normalise_dovecot(std::size_t n, std::string_view line, Sink& out, std::str
         return out.chatter(n);
     }
     if (out_at != std::string_view::npos) {
-        rest = line.substr(out_at + 25);
+        rest = line.substr(out_at + out_key.size());
         auto w = words(rest);
         if (w.size() >= 2 && w[0] == "CONT")
             return out.server(n, "+ " + std::string(w.size() >= 3 ? w[2] : std::string_view{}));

@@ -66,7 +66,10 @@ std::string decode_json(const sasl::DecodeResult& result,
                             {"notes", std::move(notes)}});
     }
     nlohmann::ordered_json doc = {{"schema_version", 1}};
-    if (!options.format.empty()) doc["format"] = options.format;
+    if (!options.format.empty()) {
+        doc["format"] = options.format;
+        doc["format_detected"] = options.format_detected;
+    }
     doc["messages"] = std::move(messages);
     // check_password: the first mismatch, else the last check (one verdict for scripts);
     // password_checks: one row per checked exchange.

@@ -121,7 +121,18 @@ TextMasker::~TextMasker() {
     for (auto& f : forms_) wipe_string(f);
 }
 
+namespace {
+constexpr std::string_view kKnownMarker = "<hidden: the password; --show-secrets to show>";
+// Stands for kKnownMarker while an excerpt is cut, so that the marker's own words are not
+// taken for a credential keyword.
+constexpr std::string_view kPlaceholder = "\x01\x02\x01";
+}  // namespace
+
 std::string TextMasker::mask(std::string_view text) const {
+    return mask_with(text, kKnownMarker);
+}
+
+std::string TextMasker::mask_with(std::string_view text, std::string_view marker) const {
     if (forms_.empty()) return std::string(text);
     std::string out;
     std::size_t i = 0;
@@ -129,7 +140,7 @@ std::string TextMasker::mask(std::string_view text) const {
         bool hit = false;
         for (const auto& f : forms_) {
             if (text.substr(i, f.size()) == f) {
-                out += "<hidden: the password; --show-secrets to show>";
+                out += marker;
                 i += f.size();
                 hit = true;
                 break;
@@ -142,7 +153,7 @@ std::string TextMasker::mask(std::string_view text) const {
 
 std::string TextMasker::excerpt(std::string_view raw) const {
     if (show_) return std::string(raw);
-    std::string text(raw);
+    std::string text = mask_with(raw, kPlaceholder);
     for (auto kw : kCredentialKeywords) {
         auto at = find_icase(text, kw);
         if (at == std::string::npos) continue;
@@ -156,9 +167,17 @@ std::string TextMasker::excerpt(std::string_view raw) const {
             break;
         }
     }
-    text = shorten_runs(mask(text));
+    text = shorten_runs(text);
     if (text.size() > kExcerptMax) text = text.substr(0, kExcerptMax) + "...";
-    return text;
+    std::string out;
+    for (std::size_t at = 0;;) {
+        auto hit = text.find(kPlaceholder, at);
+        out += text.substr(at, hit == std::string::npos ? hit : hit - at);
+        if (hit == std::string::npos) break;
+        out += kKnownMarker;
+        at = hit + kPlaceholder.size();
+    }
+    return out;
 }
 
 }  // namespace smtpauth::render::decode_detail

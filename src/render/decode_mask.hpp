@@ -29,6 +29,8 @@ class TextMasker {
     std::string excerpt(std::string_view raw) const;
 
   private:
+    std::string mask_with(std::string_view text, std::string_view marker) const;
+
     std::vector<std::string> forms_;  // wiped on destruction
     bool show_;
 };

@@ -48,7 +48,8 @@ std::string decode_text(const sasl::DecodeResult& result,
     TextMasker masker(options.known_password, options.show_secrets);
     std::string out;
     if (!options.format.empty())
-        out += "transcript format: " + codec::escape_for_display(options.format) + "\n";
+        out += "transcript format: " + codec::escape_for_display(options.format) +
+               (options.format_detected ? " (detected)\n" : "\n");
     for (const auto& m : result.messages) {
         out += "line " + std::to_string(m.line) + ", " +
                std::string(decode_detail::direction_name(m.direction));
