@@ -105,7 +105,8 @@ sasl::DecodedMessage config_line(std::size_t n, std::string_view tool, std::stri
     bool unset = value == "(not set)" || value == "*" || value.empty();
     msg.kind = unset ? "config" : "credential";
     msg.summary = std::string(tool) + " configuration: " + std::string(key);
-    msg.fields.emplace_back(std::string(key), std::string(value), !unset);
+    // The key is input: it goes in the summary (masked by the renderer), not in a field name.
+    msg.fields.emplace_back("value", std::string(value), !unset);
     if (value == "*") msg.notes.push_back("the tool itself hid the value");
     if (key == "passwordeval" && !unset)
         msg.notes.push_back("a command that prints the password (it may contain it)");

@@ -24,9 +24,11 @@ nlohmann::ordered_json nullable(std::string_view s) {
     return text_value(s);
 }
 
-nlohmann::ordered_json check_object(const sasl::PasswordCheck& c) {
-    nlohmann::ordered_json o = {
-        {"mechanism", c.mechanism}, {"line", c.line}, {"matches", c.matches}};
+nlohmann::ordered_json check_object(const sasl::PasswordCheck& c,
+                                    const decode_detail::TextMasker& masker) {
+    nlohmann::ordered_json o = {{"mechanism", text_value(masker.mask(c.mechanism))},
+                                {"line", c.line},
+                                {"matches", c.matches}};
     if (c.server_signature_matches) o["server_signature_matches"] = *c.server_signature_matches;
     return o;
 }
@@ -59,7 +61,7 @@ std::string decode_json(const sasl::DecodeResult& result,
         for (const auto& n : m.notes) notes.push_back(text_value(masker.mask(n)));
         messages.push_back({{"line", m.line},
                             {"direction", decode_detail::direction_name(m.direction)},
-                            {"mechanism", nullable(m.mechanism)},
+                            {"mechanism", nullable(masker.mask(m.mechanism))},
                             {"kind", m.kind},
                             {"summary", text_value(masker.mask(m.summary))},
                             {"fields", std::move(fields)},
@@ -82,10 +84,10 @@ std::string decode_json(const sasl::DecodeResult& result,
                 verdict = &c;
                 break;
             }
-        doc["check_password"] = check_object(*verdict);
+        doc["check_password"] = check_object(*verdict, masker);
         nlohmann::ordered_json rows = nlohmann::ordered_json::array();
         for (const auto& c : checks) {
-            auto row = check_object(c);
+            auto row = check_object(c, masker);
             row["user"] = nullable(masker.mask(c.user));
             rows.push_back(std::move(row));
         }

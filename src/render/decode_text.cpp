@@ -30,7 +30,8 @@ std::string shown_value(const sasl::DecodedField& f, const DecodeRenderOptions& 
 
 std::string check_row(const sasl::PasswordCheck& c, const TextMasker& masker) {
     std::string out = c.matches ? "password matches" : "password does NOT match";
-    out += " (" + codec::escape_for_display(c.mechanism) + ", line " + std::to_string(c.line);
+    out += " (" + codec::escape_for_display(masker.mask(c.mechanism)) + ", line " +
+           std::to_string(c.line);
     if (!c.user.empty()) out += ", user " + codec::escape_for_display(masker.mask(c.user));
     out += ")\n";
     if (c.server_signature_matches)
@@ -53,7 +54,7 @@ std::string decode_text(const sasl::DecodeResult& result,
     for (const auto& m : result.messages) {
         out += "line " + std::to_string(m.line) + ", " +
                std::string(decode_detail::direction_name(m.direction));
-        if (!m.mechanism.empty()) out += ", " + codec::escape_for_display(m.mechanism);
+        if (!m.mechanism.empty()) out += ", " + codec::escape_for_display(masker.mask(m.mechanism));
         out += ": " +
                codec::escape_for_display(masker.mask(m.summary.empty() ? m.kind : m.summary)) +
                "\n";
