@@ -31,8 +31,7 @@ struct DecodeArgs {
     std::string format;              // --format: "" or "auto" = detect
     bool json = false;
     bool show_secrets = false;
-    SecretSource check{"check-password", std::nullopt, {}, {}, false};
-    bool check_prompt = false;
+    SecretSource check{"check-password"};
 };
 
 // Reads standard input up to the total cap; one byte more than the cap means "too big".
@@ -144,12 +143,10 @@ int run_decode(DecodeArgs& args) {
     bool tokens_from_stdin = args.inputs.empty() && args.files.empty();
     for (const auto& in : args.inputs) tokens_from_stdin = tokens_from_stdin || in == "-";
     for (const auto& in : args.files) tokens_from_stdin = tokens_from_stdin || in == "-";
-    bool checking = args.check_prompt || has_explicit_secret(args.check);
+    bool checking = has_explicit_secret(args.check);
     if (checking && tokens_from_stdin && (args.check.from_stdin || args.check.file == "-"))
         throw Error(ErrorKind::usage,
                     "--check-password-stdin: standard input already carries the tokens");
-    if (args.check_prompt && has_explicit_secret(args.check))
-        throw Error(ErrorKind::usage, "--check-password-prompt and another password source");
 
     bool used_stdin = false;
     std::vector<std::string> lines = collect_lines(args, used_stdin);
@@ -222,12 +219,9 @@ void add_decode_command(CLI::App& app, Action& action) {
     cmd->add_flag("--json", args->json, "Print one JSON object (schema_version 1)");
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "Show passwords, bearer tokens, CRAM digests, SCRAM proofs and JWT signatures");
-    cmd->add_option("--check-password", args->check.value,
-                    "Check whether this password produced the PLAIN, LOGIN, CRAM-* or SCRAM "
-                    "message (discouraged on the command line: use a file, variable or prompt)");
-    add_secret_options(*cmd, args->check);
-    cmd->add_flag("--check-password-prompt", args->check_prompt,
-                  "Ask for the password to check on the terminal, without echo");
+    add_secret_options(*cmd, args->check,
+                       "Check whether this password produced the PLAIN, LOGIN, CRAM-* or SCRAM "
+                       "message");
     cmd->footer(
         "Transcripts of swaks, curl -v, msmtp/mpop --debug, python smtplib/imaplib/poplib, "
         "openssl s_client, gsasl, PHPMailer, Nodemailer, MailKit, JavaMail, Thunderbird, "
@@ -235,7 +229,12 @@ void add_decode_command(CLI::App& app, Action& action) {
         "becomes a note and decoding goes on; message bodies are never shown.\n"
         "Exit status: 0 something explained (and every checked password matches), 1 a "
         "password does NOT match, 65 invalid token, nothing explained or nothing to check, "
-        "66 a file cannot be read, 64 usage.\nInput caps: 1 MiB in total, 64 KiB per line.");
+        "66 a file cannot be read, 64 usage.\nInput caps: 1 MiB in total, 64 KiB per line.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth decode AGFsaWNlAHMzY3JldA==\n"
+        "  smtpauth decode --check-password-prompt session.log\n"
+        "  smtpauth probe -v -u alice mail.example.org | smtpauth decode --json -");
     cmd->callback([&action, args] { action = [args] { return run_decode(*args); }; });
 }
 
