@@ -1,8 +1,12 @@
 // `smtpauth decode`: explains SASL tokens and AUTH transcripts (RFC 4422, 4954, 3501, 5034).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -13,6 +17,7 @@
 #include "cli/secret_input.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/reader.hpp"
 #include "smtpauth/render_decode.hpp"
 #include "smtpauth/sasl/token.hpp"
 
@@ -22,6 +27,8 @@ namespace {
 
 struct DecodeArgs {
     std::vector<std::string> inputs;
+    std::vector<std::string> files;  // --file: always read as files
+    std::string format;              // --format: "" or "auto" = detect
     bool json = false;
     bool show_secrets = false;
     SecretSource check{"check-password"};
@@ -57,6 +64,38 @@ void append_lines(std::string_view text, std::vector<std::string>& lines, bool d
     }
 }
 
+// Reads a named file up to the total cap; Error{no_input} (66) when it cannot be read.
+std::string read_file_capped(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        throw Error(ErrorKind::no_input, "cannot read '" + codec::escape_for_display(path) +
+                                             "': " + std::strerror(errno));
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, &std::fclose);
+    std::string data;
+    char buf[16384];
+    for (;;) {
+        std::size_t n = std::fread(buf, 1, sizeof buf, f);
+        data.append(buf, n);
+        if (data.size() > sasl::kDecodeMaxTotalBytes)
+            throw Error(ErrorKind::bad_input,
+                        "'" + codec::escape_for_display(path) + "' exceeds the 1 MiB input cap");
+        if (n < sizeof buf) {
+            if (std::ferror(f))
+                throw Error(ErrorKind::no_input,
+                            "cannot read '" + codec::escape_for_display(path) + "'");
+            break;
+        }
+    }
+    return data;
+}
+
+// A positional that names an existing regular file is read as one (a token never contains
+// '/' and rarely names a file; `--file` forces, `-` is standard input).
+bool names_file(const std::string& arg) {
+    struct stat st {};
+    return arg != "-" && ::stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin) {
     std::vector<std::string> lines;
     std::size_t total = 0;
@@ -70,10 +109,26 @@ std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin)
         append_lines(data, lines, true);
         wipe_string(data);
     };
-    if (args.inputs.empty()) from_stdin();
+    auto from_file = [&](const std::string& path) {
+        std::string data = read_file_capped(path);
+        total += data.size();
+        append_lines(data, lines, true);
+        wipe_string(data);
+    };
+    if (args.inputs.empty() && args.files.empty()) from_stdin();
+    for (const auto& f : args.files) {
+        if (f == "-")
+            from_stdin();
+        else
+            from_file(f);
+        if (total > sasl::kDecodeMaxTotalBytes)
+            throw Error(ErrorKind::bad_input, "input exceeds the 1 MiB cap");
+    }
     for (const auto& in : args.inputs) {
         if (in == "-") {
             from_stdin();
+        } else if (names_file(in)) {
+            from_file(in);
         } else {
             total += in.size() + 1;
             append_lines(in, lines, true);
@@ -85,8 +140,9 @@ std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin)
 }
 
 int run_decode(DecodeArgs& args) {
-    bool tokens_from_stdin = args.inputs.empty();
+    bool tokens_from_stdin = args.inputs.empty() && args.files.empty();
     for (const auto& in : args.inputs) tokens_from_stdin = tokens_from_stdin || in == "-";
+    for (const auto& in : args.files) tokens_from_stdin = tokens_from_stdin || in == "-";
     bool checking = has_explicit_secret(args.check);
     if (checking && tokens_from_stdin && (args.check.from_stdin || args.check.file == "-"))
         throw Error(ErrorKind::usage,
@@ -97,34 +153,47 @@ int run_decode(DecodeArgs& args) {
     std::optional<Secret> password;
     if (checking) password = read_secret(args.check, "Password to check", false);
 
-    sasl::DecodeOptions options;
-    options.now = std::chrono::system_clock::now();
-    sasl::DecodeResult result;
+    reader::ReadOptions options;
+    options.format = args.format;
+    options.decode.now = std::chrono::system_clock::now();
+    reader::ReadResult read;
     try {
-        result = sasl::decode_lines(lines, options);
+        read = reader::read_transcript(lines, options);
     } catch (const Error& e) {
         for (auto& l : lines) wipe_string(l);
         // Messages may quote input bytes: never let them reach the terminal raw.
         throw Error(e.kind(), codec::escape_for_display(e.what()));
     }
     for (auto& l : lines) wipe_string(l);
+    const sasl::DecodeResult& result = read.decoded;
 
-    std::optional<sasl::PasswordCheck> check;
-    if (password) check = sasl::check_password(result, *password);
+    std::vector<sasl::PasswordCheck> checks;
+    if (password) checks = sasl::check_passwords(result, *password);
 
     render::DecodeRenderOptions render_options;
     render_options.show_secrets = args.show_secrets;
-    std::string out = args.json ? render::decode_json(result, check, render_options)
-                                : render::decode_text(result, check, render_options);
+    render_options.known_password = password ? &*password : nullptr;
+    if (read.format != "generic" || !args.format.empty()) {
+        render_options.format = read.format;
+        render_options.format_detected = read.detected;
+    }
+    std::string out = args.json ? render::decode_json(result, checks, render_options)
+                                : render::decode_text(result, checks, render_options);
     std::cout << out << std::flush;
     wipe_string(out);
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
 
-    if (checking && !check)
+    if (checking && checks.empty())
         throw Error(ErrorKind::bad_input,
                     "nothing to check the password against (needs a PLAIN, LOGIN or CRAM "
-                    "response, or a SCRAM client-first, server-first and client-final)");
-    if (check && !check->matches) return exit_code(ErrorKind::mismatch);
+                    "response, a SCRAM client-first, server-first and client-final, or a "
+                    "clear-text POP3 PASS, IMAP LOGIN or HTTP Basic credential)");
+    for (const auto& c : checks)
+        if (!c.matches) return exit_code(ErrorKind::mismatch);
+    if (!checking && read.explained == 0 && lines.size() > 1)
+        throw Error(ErrorKind::bad_input,
+                    "nothing in the input could be explained as SASL or a credential "
+                    "(--format lists what can be read)");
     return 0;
 }
 
@@ -138,7 +207,15 @@ void add_decode_command(CLI::App& app, Action& action) {
         "'-'). Secrets are masked unless --show-secrets.");
     cmd->add_option("TEXT", args->inputs,
                     "A token, a protocol line (AUTH ..., 334 ..., + ..., tag AUTHENTICATE ...), "
-                    "or a transcript line (C: / S:); '-' reads standard input");
+                    "a transcript line (C: / S:), or a FILE holding a transcript (an existing "
+                    "file is read); '-' reads standard input");
+    cmd->add_option("--file", args->files,
+                    "Read this transcript file (repeatable; '-' = standard input), even if its "
+                    "name looks like a token");
+    std::string names = "auto";
+    for (const auto& f : reader::formats()) names += ", " + std::string(f.name);
+    cmd->add_option("--format", args->format,
+                    "Transcript format instead of detecting it: " + names);
     cmd->add_flag("--json", args->json, "Print one JSON object (schema_version 1)");
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "Show passwords, bearer tokens, CRAM digests, SCRAM proofs and JWT signatures");
@@ -146,13 +223,17 @@ void add_decode_command(CLI::App& app, Action& action) {
                        "Check whether this password produced the PLAIN, LOGIN, CRAM-* or SCRAM "
                        "message");
     cmd->footer(
-        "Exit status: 0 decoded (and the password matches), 1 the password does NOT match, "
-        "65 invalid input or nothing to check, 64 usage.\nInput caps: 1 MiB in total, 64 KiB "
-        "per line.\n"
+        "Transcripts of swaks, curl -v, msmtp/mpop --debug, python smtplib/imaplib/poplib, "
+        "openssl s_client, gsasl, PHPMailer, Nodemailer, MailKit, JavaMail, Thunderbird, "
+        "Dovecot and Postfix logs and smtpauth -v are recognised; a line that cannot be read "
+        "becomes a note and decoding goes on; message bodies are never shown.\n"
+        "Exit status: 0 something explained (and every checked password matches), 1 a "
+        "password does NOT match, 65 invalid token, nothing explained or nothing to check, "
+        "66 a file cannot be read, 64 usage.\nInput caps: 1 MiB in total, 64 KiB per line.\n"
         "\n"
         "Examples:\n"
         "  smtpauth decode AGFsaWNlAHMzY3JldA==\n"
-        "  smtpauth decode --check-password-prompt < session.log\n"
+        "  smtpauth decode --check-password-prompt session.log\n"
         "  smtpauth probe -v -u alice mail.example.org | smtpauth decode --json -");
     cmd->callback([&action, args] { action = [args] { return run_decode(*args); }; });
 }

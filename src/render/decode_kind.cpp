@@ -1,5 +1,5 @@
 // The names of the decoder's message kinds as users see them (the JSON "kind" contract).
-#include "render/decode_kind.hpp"
+#include "smtpauth/render_decode.hpp"
 
 namespace smtpauth::render {
 
@@ -52,6 +52,20 @@ std::string_view message_kind_name(sasl::MessageKind kind) noexcept {
             return "error-ack";
         case K::ntlm:
             return "ntlm";
+        case K::unreadable:
+            return "unreadable";
+        case K::credential:
+            return "credential";
+        case K::body:
+            return "body";
+        case K::capabilities:
+            return "capabilities";
+        case K::tool_output:
+            return "tool-output";
+        case K::config:
+            return "config";
+        case K::log_auth:
+            return "log-auth";
     }
     return "unknown";
 }

@@ -42,14 +42,14 @@ void DecodeContext::add_check(const MechanismDecoder& decoder, const DecodedMess
     m.line = msg.line;
     m.user = std::move(user);
     m.data = std::move(data);
-    m.decoder = &decoder;
+    m.check = decoder.check;
     result_->checkable.push_back(std::move(m));
 }
 
 const CheckData* DecodeContext::last_check(const MechanismDecoder& decoder) const {
     if (!result_ || result_->checkable.empty()) return nullptr;
     const CheckMaterial& m = result_->checkable.back();
-    return m.decoder == &decoder ? m.data.get() : nullptr;
+    return m.check == decoder.check ? m.data.get() : nullptr;
 }
 
 void DecodeContext::replace_last_check(std::unique_ptr<const CheckData> data) {

@@ -102,6 +102,11 @@ void explain_bearer(std::string_view auth_value, DecodedMessage& msg, const Deco
 // "k=v" pairs separated by `sep` (OAuth messages).
 std::vector<std::string_view> split(std::string_view s, char sep);
 
+// ---- token_check.cpp: credentials a transcript shows outside SASL ------------------------
+
+// An APOP digest (RFC 1939 §7) with the greeting's timestamp it was made for.
+CheckMaterial apop_material(std::string_view timestamp, Secret digest_hex, std::size_t line);
+
 // ---- small shared helpers (token_mechanisms.cpp) -----------------------------------------
 
 // Throws Error{bad_input} "<what> is not valid UTF-8 at offset N" unless text is UTF-8.

@@ -1,14 +1,22 @@
 // Decodes whole inputs line by line, carrying the exchange context from line to line:
 // SMTP AUTH (RFC 4954 §4), IMAP AUTHENTICATE (RFC 3501 §6.2.2, RFC 4959), POP3 AUTH
 // (RFC 5034 §4); the SASL framing rules of RFC 4422 §3 (initial response, "=", "*").
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sasl/token_internal.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 
 namespace smtpauth::sasl {
+
+DecodedField DecodedField::raw_text(std::string name, std::string value) {
+    DecodedField f(std::move(name), std::move(value));
+    f.raw_ = true;
+    return f;
+}
 
 namespace {
 
@@ -36,12 +44,20 @@ class Decoder {
     void line(std::size_t number, std::string_view text) {
         try {
             if (text.size() > kDecodeMaxLineBytes)
-                throw Error(ErrorKind::bad_input,
-                            "longer than the line cap of 64 KiB (" + byte_count(text.size()) + ")");
+                throw Error(ErrorKind::bad_input, "line " + std::to_string(number) +
+                                                      " is longer than the line cap of 64 KiB (" +
+                                                      byte_count(text.size()) + ")");
             process(number, text);
         } catch (const Error& e) {
             if (!several_ || e.kind() != ErrorKind::bad_input) throw;
-            throw Error(e.kind(), "line " + std::to_string(number) + ": " + e.what());
+            // Never abort on one line: the reason goes in place and decoding goes on.
+            DecodedMessage msg;
+            msg.line = number;
+            msg.kind = MessageKind::unreadable;
+            msg.summary = e.what();
+            if (text.size() <= kDecodeMaxLineBytes)
+                msg.fields.push_back(DecodedField::raw_text("text", std::string(text)));
+            push(std::move(msg));
         }
     }
 
@@ -55,9 +71,19 @@ class Decoder {
         ex_.start_line = number;
     }
 
-    void end_exchange() { ex_ = Exchange{}; }
+    void end_exchange() {
+        ex_ = Exchange{};
+        user_.clear();
+    }
 
-    void push(DecodedMessage msg) { result_.messages.push_back(std::move(msg)); }
+    void push(DecodedMessage msg) {
+        for (const auto& f : msg.fields)
+            if (f.name() == "user" && !f.secret()) user_ = std::string(f.value());
+        for (; users_assigned_ < result_.checkable.size(); ++users_assigned_)
+            if (result_.checkable[users_assigned_].user.empty())
+                result_.checkable[users_assigned_].user = user_;
+        result_.messages.push_back(std::move(msg));
+    }
 
     // Base64 payload -> bytes; "=" is an empty response; returns nullopt for redacted lines.
     std::optional<Bytes> payload_bytes(std::string_view payload, DecodedMessage& msg,
@@ -132,7 +158,7 @@ class Decoder {
             case LineShape::info:
                 msg.kind = MessageKind::skipped;
                 msg.summary = "local event of the transcript";
-                msg.fields.emplace_back("text", std::string(p.text));
+                msg.fields.push_back(DecodedField::raw_text("text", std::string(p.text)));
                 return push(std::move(msg));
             case LineShape::cancel:
                 msg.direction = TokenDirection::client;
@@ -155,6 +181,7 @@ class Decoder {
                 return outcome(msg, p.keyword == "OK", std::string(p.text),
                                p.keyword == "OK" || p.keyword == "NO" || p.keyword == "BAD");
             case LineShape::pop3_ok:
+                if (apop_timestamp_.empty()) remember_apop_timestamp(p.text);
                 return outcome(msg, true, std::string(p.text), true);
             case LineShape::pop3_err:
                 return outcome(msg, false, std::string(p.text), true);
@@ -162,7 +189,7 @@ class Decoder {
                 msg.direction = TokenDirection::server;
                 msg.kind = MessageKind::skipped;
                 msg.summary = "IMAP untagged response (not part of AUTH)";
-                msg.fields.emplace_back("text", std::string(p.text));
+                msg.fields.push_back(DecodedField::raw_text("text", std::string(p.text)));
                 return push(std::move(msg));
             case LineShape::command:
                 return command(p, msg);
@@ -291,7 +318,7 @@ class Decoder {
         }
         msg.kind = MessageKind::skipped;
         msg.summary = "not an AUTH line";
-        msg.fields.emplace_back("text", std::string(p.text));
+        msg.fields.push_back(DecodedField::raw_text("text", std::string(p.text)));
         push(std::move(msg));
     }
 
@@ -348,34 +375,104 @@ class Decoder {
         push(std::move(msg));
     }
 
+    void add_clear_check(std::string_view what, std::string_view password, std::size_t line) {
+        result_.checkable.push_back(clear_password_material(what, password, line));
+    }
+
     void command(const ParsedLine& p, DecodedMessage& msg) {
         msg.direction = TokenDirection::client;
         msg.kind = MessageKind::command;
         msg.summary = p.keyword + " command (not part of SASL)";
-        if (p.keyword == "PASS") {
-            msg.summary = "POP3 PASS: the password in clear text";
-            msg.fields.emplace_back("password", std::string(p.payload), true);
-        } else if (p.keyword == "LOGIN" && !p.tag.empty()) {
-            msg.summary = "IMAP LOGIN: user and password in clear text";
-            std::string_view args = p.payload;
-            auto sp = args.find(' ');
-            msg.fields.emplace_back("user", std::string(args.substr(0, sp)));
-            msg.fields.emplace_back(
-                "password", sp == std::string_view::npos ? "" : std::string(args.substr(sp + 1)),
-                true);
-        } else if (p.keyword == "APOP") {
-            msg.summary = "POP3 APOP: user and MD5 digest";
-            std::string_view args = p.payload;
-            auto sp = args.find(' ');
-            msg.fields.emplace_back("user", std::string(args.substr(0, sp)));
-            msg.fields.emplace_back(
-                "digest", sp == std::string_view::npos ? "" : std::string(args.substr(sp + 1)),
-                true);
-        } else {
-            msg.fields.emplace_back("text", std::string(p.text));
+        if (p.keyword == "USER" && p.tag.empty()) {
+            msg.summary = "POP3 USER: the user name";
+            msg.kind = MessageKind::credential;
+            msg.fields.emplace_back("user", std::string(p.payload));
+            return push(std::move(msg));
         }
+        if (p.keyword == "PASS" && p.tag.empty()) {
+            msg.summary = "POP3 PASS: the password in clear text";
+            msg.kind = MessageKind::credential;
+            msg.mechanism = "USER/PASS";
+            msg.fields.emplace_back("password", std::string(p.payload), true);
+            add_clear_check("USER/PASS", p.payload, msg.line);
+            push(std::move(msg));
+            user_.clear();
+            return;
+        }
+        if (p.keyword == "LOGIN" && !p.tag.empty()) {
+            msg.summary = "IMAP LOGIN: user and password in clear text";
+            msg.kind = MessageKind::credential;
+            msg.mechanism = "IMAP LOGIN";
+            std::string_view args = p.payload;
+            auto user = imap_astring(args);
+            auto password = imap_astring(args);
+            if (!user || !password)
+                throw Error(ErrorKind::bad_input,
+                            "IMAP LOGIN needs two arguments (atom, \"quoted\" or {literal})");
+            msg.fields.emplace_back("user", *user);
+            msg.fields.emplace_back("password", *password, true);
+            add_clear_check("IMAP LOGIN", *password, msg.line);
+            wipe_string(*password);
+            push(std::move(msg));
+            user_.clear();
+            return;
+        }
+        if (p.keyword == "APOP") {
+            msg.summary = "POP3 APOP: user and MD5 digest";
+            msg.kind = MessageKind::credential;
+            msg.mechanism = "APOP";
+            std::string_view args = p.payload;
+            auto sp = args.find(' ');
+            std::string digest =
+                sp == std::string_view::npos ? "" : std::string(args.substr(sp + 1));
+            msg.fields.emplace_back("user", std::string(args.substr(0, sp)));
+            msg.fields.emplace_back("digest", digest, true);
+            if (!apop_timestamp_.empty()) {
+                result_.checkable.push_back(token_detail::apop_material(
+                    apop_timestamp_, Secret(std::move(digest)), msg.line));
+            } else {
+                msg.notes.push_back(
+                    "the greeting's <timestamp> is not in the input: "
+                    "the digest cannot be checked");
+            }
+            push(std::move(msg));
+            user_.clear();
+            return;
+        }
+        msg.fields.push_back(DecodedField::raw_text("text", std::string(p.text)));
         msg.kind = MessageKind::skipped;
         push(std::move(msg));
+    }
+
+    // RFC 3501 §9: astring = 1*ASTRING-CHAR / string; string = quoted / literal. A literal's
+    // data follows on the next lines; a transcript reader joins it into a quoted string.
+    static std::optional<std::string> imap_astring(std::string_view& in) {
+        while (!in.empty() && in.front() == ' ') in.remove_prefix(1);
+        if (in.empty()) return std::nullopt;
+        std::string out;
+        if (in.front() == '"') {
+            std::size_t i = 1;
+            for (; i < in.size() && in[i] != '"'; ++i) {
+                if (in[i] == '\\' && i + 1 < in.size()) ++i;
+                out += in[i];
+            }
+            if (i >= in.size()) throw Error(ErrorKind::bad_input, "unterminated quoted string");
+            in.remove_prefix(i + 1);
+            return out;
+        }
+        auto sp = in.find(' ');
+        out = std::string(in.substr(0, sp));
+        in.remove_prefix(sp == std::string_view::npos ? in.size() : sp);
+        return out;
+    }
+
+    // RFC 1939 §7: the APOP timestamp is the greeting's <...> msg-id.
+    void remember_apop_timestamp(std::string_view text) {
+        auto open = text.find('<');
+        auto close = open == std::string_view::npos ? open : text.find('>', open);
+        if (close != std::string_view::npos &&
+            text.substr(open, close - open).find('@') != std::string_view::npos)
+            apop_timestamp_ = std::string(text.substr(open, close - open + 1));
     }
 
     const DecodeOptions& options_;
@@ -385,27 +482,59 @@ class Decoder {
     bool transcript_;  // some line carries a C:/S: marker: unmarked lines are surrounding text
     Exchange ex_;
     DecodeResult result_;
+    std::string user_;  // the user the current exchange named, for --check-password rows
+    std::size_t users_assigned_ = 0;
+    std::string apop_timestamp_;
 };
 
 }  // namespace
 
-DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options) {
+DecodeResult decode_numbered_lines(std::span<const NumberedLine> lines,
+                                   const DecodeOptions& options) {
     std::size_t total = 0;
-    for (const auto& l : lines) total += l.size() + 1;
-    if (total > kDecodeMaxTotalBytes)
-        throw Error(ErrorKind::bad_input,
-                    "input exceeds the 1 MiB cap (" + token_detail::byte_count(total) + ")");
+    for (const auto& l : lines) {
+        total += l.text.size() + 1;
+        if (total > kDecodeMaxTotalBytes)
+            throw Error(ErrorKind::bad_input,
+                        "input exceeds the 1 MiB cap (at line " + std::to_string(l.number) + ")");
+    }
     bool transcript = false;
     for (const auto& l : lines) {
-        if (l.size() > kDecodeMaxLineBytes) continue;  // reported in order by the decoder
-        if (token_detail::parse_line(l).prefix_direction != TokenDirection::unknown) {
+        if (l.text.size() > kDecodeMaxLineBytes) continue;  // reported in order by the decoder
+        if (token_detail::parse_line(l.text).prefix_direction != TokenDirection::unknown) {
             transcript = true;
             break;
         }
     }
     Decoder decoder(options, lines.size() > 1, transcript);
-    for (std::size_t i = 0; i < lines.size(); ++i) decoder.line(i + 1, lines[i]);
+    for (const auto& l : lines) decoder.line(l.number, l.text);
     return decoder.take();
+}
+
+DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options) {
+    std::vector<NumberedLine> numbered;
+    numbered.reserve(lines.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) numbered.push_back({i + 1, lines[i]});
+    DecodeResult result = decode_numbered_lines(numbered, options);
+    for (auto& l : numbered) wipe_string(l.text);
+    return result;
+}
+
+bool is_surrounding_kind(MessageKind kind) {
+    switch (kind) {
+        case MessageKind::skipped:
+        case MessageKind::reply:
+        case MessageKind::command:
+        case MessageKind::unreadable:
+        case MessageKind::unknown:
+        case MessageKind::body:
+        case MessageKind::capabilities:
+        case MessageKind::tool_output:
+        case MessageKind::config:
+            return true;
+        default:
+            return false;
+    }
 }
 
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint,

@@ -276,9 +276,12 @@ class BadInput(unittest.TestCase):
     def test_invalid_base64_offset(self):
         self.assert_error(run(["AHRp*bQB"]), 65, "invalid base64 at offset 4")
 
-    def test_invalid_base64_line_number(self):
-        self.assert_error(run([], stdin="EHLO x\nAUTH PLAIN\n334 \nAHRp*bQB\n"), 65,
-                          "line 4: invalid base64 at offset 4")
+    def test_invalid_base64_line_is_a_note_and_decoding_goes_on(self):
+        proc = run([], stdin="EHLO x\nAUTH PLAIN\n334 \nAHRp*bQB\n235 2.7.0 ok\n")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        text = out(proc)
+        self.assertIn("line 4, unknown: invalid base64 at offset 4", text)
+        self.assertIn("line 5, server, PLAIN: authentication succeeded", text)
 
     def test_scram_grammar(self):
         self.assert_error(run(["r=abc,s=QSXCR+Q6sek8bf92,i=0x10"]), 65, "iteration count is not a positive decimal number")
@@ -352,8 +355,9 @@ class ProbeTranscript(unittest.TestCase):
         text = out(proc)
         self.assertIn("LOGIN user name", text)
         self.assertIn("user: alice", text)
-        self.assertIn("outside the transcript", text)
-        self.assertIn("password matches (LOGIN", text)
+        self.assertIn("transcript format: smtpauth (detected)", text)
+        self.assertIn("smtpauth output, not protocol (not shown)", text)
+        self.assertIn("password matches (LOGIN, line 18, user alice)", text)
         self.assertNotIn("s3cret-Pa55", text)
         proc = run(["--check-password-env", "PW"], stdin=report, env={"PW": "wrong"})
         self.assertEqual(proc.returncode, 1, proc.stderr)

@@ -13,6 +13,7 @@
 
 #include "fuzz_support.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/render_decode.hpp"
 #include "smtpauth/sasl/registry.hpp"
 #include "smtpauth/sasl/token.hpp"
 
@@ -37,7 +38,7 @@ void decode_transcript(std::string_view text) {
     }
     for (const auto& m : result.messages) {
         fuzz::require(m.line >= 1 && m.line <= lines.size(), "message names an input line");
-        fuzz::require(!m.kind.empty(), "message has a kind");
+        fuzz::require(!smtpauth::render::message_kind_name(m.kind).empty(), "message has a kind");
     }
     for (const auto& c : result.checkable)
         fuzz::require(c.line >= 1 && c.line <= lines.size(), "check material names a line");
@@ -58,7 +59,8 @@ void explain_one(std::uint8_t selector, std::string_view payload) {
                                          : sasl::TokenDirection::unknown;
     try {
         auto m = sasl::explain_payload(payload, hint, direction, fixed_now());
-        fuzz::require(!m.kind.empty(), "explained payload has a kind");
+        fuzz::require(!smtpauth::render::message_kind_name(m.kind).empty(),
+                      "explained payload has a kind");
     } catch (const smtpauth::Error& e) {
         fuzz::require(e.kind() == smtpauth::ErrorKind::bad_input, "explain error is bad_input");
     }

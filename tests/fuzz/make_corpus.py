@@ -138,6 +138,13 @@ def main():
                 XOAUTH2_IR, GOOGLE_ERROR] + HOSTILE
     for i, p in enumerate(payloads):
         write("token", f"payload-{i}", bytes([(i * 2) & 0xFE]) + p)
+    # transcript: byte 0 = 0 (detect the format), then a decode fixture as captured
+    fixtures = os.path.join(HERE, "..", "fixtures", "transcripts")
+    for f in sorted(os.listdir(fixtures)):
+        path = os.path.join(fixtures, f)
+        if f.endswith(".txt") and os.path.getsize(path) < 60000:
+            with open(path, "rb") as fh:
+                write("transcript", f[:-4], b"\x00" + fh.read())
 
     # endpoint: net::parse_endpoint inputs (hosts, ports, IPv6 literals, junk)
     for i, e in enumerate([b"mail.example.com", b"mail.example.com:587", b"[::1]:465", b"::1",

@@ -28,6 +28,9 @@ enum class TokenDirection { client, server, unknown };
 class DecodedField {
   public:
     DecodedField(std::string name, std::string value, bool secret = false);
+    // Input the decoder did not understand, kept only so that a renderer can show a short
+    // excerpt placing a note (render shortens it and hides anything that looks secret).
+    static DecodedField raw_text(std::string name, std::string value);
     DecodedField(DecodedField&&) noexcept = default;
     DecodedField& operator=(DecodedField&&) noexcept = default;
     DecodedField(const DecodedField&) = delete;
@@ -36,6 +39,7 @@ class DecodedField {
 
     const std::string& name() const noexcept { return name_; }
     bool secret() const noexcept { return secret_; }
+    bool raw() const noexcept { return raw_; }
     // The value; for secret fields this is the secret itself (renderers decide to show it).
     std::string_view value() const noexcept { return secret_ ? secret_value_.reveal() : value_; }
     std::size_t size() const noexcept { return value().size(); }
@@ -45,6 +49,7 @@ class DecodedField {
     std::string value_;    // non-secret values
     Secret secret_value_;  // secret values, wiped on destruction
     bool secret_ = false;
+    bool raw_ = false;
 };
 
 // What a line is. The names users see ("client-first", "cram-challenge", ...) are the
@@ -74,6 +79,14 @@ enum class MessageKind {
     error_json,
     error_ack,
     ntlm,
+    // The transcript's surroundings and credentials outside SASL (src/reader, the decoder).
+    unreadable,    // a line that could not be read (the reason in the summary)
+    credential,    // a password or user outside SASL (POP3 USER/PASS, IMAP LOGIN, APOP, ...)
+    body,          // a message body (DATA, BDAT, literal), not shown
+    capabilities,  // EHLO / CAPA / CAPABILITY
+    tool_output,   // a line the tool printed about itself
+    config,        // a tool's configuration echo
+    log_auth,      // a server log line about an authentication
 };
 
 // One input line (or argument) explained.
@@ -94,20 +107,28 @@ class CheckData {
     virtual ~CheckData() = default;
 };
 
-struct MechanismDecoder;  // sasl/mechanism_decoder.hpp: the mechanism's decoder hooks
+struct PasswordCheck;
 
 // What --check-password can verify, collected while decoding.
 struct CheckMaterial {
-    std::string mechanism;  // "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", ...
+    std::string mechanism;  // "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256", "APOP", ...
     std::size_t line = 0;   // the line that completed the material
-    std::string user;       // the user the exchange names, "" when the input does not say
-    std::unique_ptr<const CheckData> data;      // the mechanism's material
-    const MechanismDecoder* decoder = nullptr;  // whose check() reads `data`
+    std::string user;       // the user of the exchange, "" when the input does not show it
+    std::unique_ptr<const CheckData> data;  // the mechanism's material
+    // The mechanism's check of `data` (its decoder's, or the protocol command's).
+    PasswordCheck (*check)(const CheckData& data, const Secret& password) = nullptr;
 };
 
 struct DecodeResult {
     std::vector<DecodedMessage> messages;
     std::vector<CheckMaterial> checkable;  // in input order
+};
+
+// One input line with its number in the input (a transcript reader drops or splits lines,
+// so numbers are not always consecutive).
+struct NumberedLine {
+    std::size_t number = 0;
+    std::string text;
 };
 
 struct DecodeOptions {
@@ -122,6 +143,16 @@ struct DecodeOptions {
 // several) and the offset for undecodable base64, grammar violations and oversized input.
 DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options = {});
 
+// The same for lines that carry their own numbers. With more than one line, a line that
+// cannot be read becomes a message of kind "unreadable" (the reason in its summary, the
+// text as a raw field) and decoding goes on: one bad line never hides the others.
+DecodeResult decode_numbered_lines(std::span<const NumberedLine> lines,
+                                   const DecodeOptions& options = {});
+
+// Message kinds that are not part of a SASL exchange or a credential: the transcript's
+// surroundings. Everything else counts as explained.
+bool is_surrounding_kind(MessageKind kind);
+
 // Explains one decoded SASL payload without context (recognition by content only).
 // Used for round-trip tests and for callers that already hold raw bytes.
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint = {},
@@ -135,6 +166,7 @@ struct PasswordCheck {
     // SCRAM with a server-final v= in the input: whether the server's signature is the one
     // this password gives (a server that knows the password). nullopt otherwise.
     std::optional<bool> server_signature_matches;
+    std::string user;  // the exchange's user, "" when the input does not show it
 };
 
 // Whether `password` produced the last checkable message of the input (PLAIN, LOGIN, CRAM-*,
@@ -143,8 +175,17 @@ struct PasswordCheck {
 // beyond the cap (a crafted transcript must not make us spin).
 std::optional<PasswordCheck> check_password(const DecodeResult& result, const Secret& password);
 
+// Material for a password a transcript shows in clear outside SASL (`what`: "USER/PASS",
+// "IMAP LOGIN", "HTTP Basic"): checked by comparison.
+CheckMaterial clear_password_material(std::string_view what, std::string_view password,
+                                      std::size_t line);
+
 // Whether `password` produced one checkable exchange (same errors as check_password).
 PasswordCheck check_material(const CheckMaterial& material, const Secret& password);
+
+// Every checkable exchange of the input, in input order (empty when nothing is checkable).
+// Throws like check_password.
+std::vector<PasswordCheck> check_passwords(const DecodeResult& result, const Secret& password);
 
 // "3 h ago", "in 42 min", "just now": the coarse relative time used for JWT claims.
 std::string describe_relative_time(std::chrono::seconds delta_from_now);

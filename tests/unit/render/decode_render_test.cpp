@@ -39,7 +39,7 @@ TEST_SUITE("smtpauth::render::decode") {
         CHECK(masked.find("password: <hidden, 16 bytes; --show-secrets to show>") !=
               std::string::npos);
         CHECK(masked.find("user:     tim") != std::string::npos);
-        std::string shown = render::decode_text(res, std::nullopt, {true});
+        std::string shown = render::decode_text(res, std::nullopt, {true, nullptr, ""});
         CHECK(shown.find("password: tanstaaftanstaaf") != std::string::npos);
     }
 
@@ -57,8 +57,8 @@ TEST_SUITE("smtpauth::render::decode") {
 
     TEST_CASE("text: check verdicts") {
         auto res = decode({"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"});
-        sasl::PasswordCheck yes{"PLAIN", 1, true, std::nullopt};
-        sasl::PasswordCheck no{"PLAIN", 1, false, std::nullopt};
+        sasl::PasswordCheck yes{"PLAIN", 1, true, std::nullopt, ""};
+        sasl::PasswordCheck no{"PLAIN", 1, false, std::nullopt, ""};
         CHECK(render::decode_text(res, yes, {}).find("password matches (PLAIN, line 1)") !=
               std::string::npos);
         CHECK(render::decode_text(res, no, {}).find("password does NOT match") !=
@@ -95,8 +95,8 @@ TEST_SUITE("smtpauth::render::decode") {
         CHECK(doc["messages"][1]["kind"] == "success");
         CHECK(doc["messages"][1]["direction"] == "server");
 
-        sasl::PasswordCheck yes{"PLAIN", 1, true, std::nullopt};
-        auto shown = nlohmann::json::parse(render::decode_json(res, yes, {true}));
+        sasl::PasswordCheck yes{"PLAIN", 1, true, std::nullopt, ""};
+        auto shown = nlohmann::json::parse(render::decode_json(res, yes, {true, nullptr, ""}));
         CHECK(shown["check_password"]["matches"] == true);
         CHECK(shown["check_password"]["mechanism"] == "PLAIN");
         for (const auto& f : shown["messages"][0]["fields"])
