@@ -671,15 +671,6 @@ DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOption
     return result;
 }
 
-bool is_surrounding_kind(std::string_view kind) {
-    static constexpr std::string_view kSurrounding[] = {"skipped",      "reply",       "command",
-                                                        "unreadable",   "unknown",     "body",
-                                                        "capabilities", "tool-output", "config"};
-    for (auto k : kSurrounding)
-        if (kind == k) return true;
-    return false;
-}
-
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint,
                                TokenDirection direction, const DecodeOptions& options) {
     Exchange ex;
