@@ -155,7 +155,7 @@ void remember_arguments(int argc, char** argv) {
 
 void add_secret_options(CLI::App& command, SecretSource& source, std::string_view description) {
     const std::string& what = source.what;
-    const std::string desc(description);
+    const std::string desc = description.empty() ? what : std::string(description);
     command
         .add_option("--" + what, source.value,
                     desc + " (discouraged: visible in ps; prefer the options below)")
