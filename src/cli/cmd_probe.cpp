@@ -131,9 +131,12 @@ int run(ProbeArgs& a) {
     std::cout.flush();
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
     // The failure line goes to stderr only (the text report above does not repeat it).
-    if (report.error)
-        std::cerr << "smtpauth: FAILED at " << stage_name(report.error->stage) << ": "
-                  << codec::escape_for_display(report.error->message) << '\n';
+    if (report.error) {
+        // Multi-line server text stays on separate lines, indented under the first.
+        const std::string label =
+            "smtpauth: FAILED at " + std::string(stage_name(report.error->stage)) + ": ";
+        std::cerr << label << render::display_lines(report.error->message, label.size()) << '\n';
+    }
     return exit_status(report);
 }
 
