@@ -9,6 +9,7 @@
 #include "cli/secret_input.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/oauth.hpp"
 #include "smtpauth/probe.hpp"
 #include "smtpauth/render.hpp"
 #include "smtpauth/sasl/registry.hpp"
@@ -36,6 +37,7 @@ struct ProbeArgs {
     std::string authzid;
     SecretSource password{"password", std::nullopt, {}, {}, false};
     SecretSource token{"token", std::nullopt, {}, {}, false};
+    std::string oauth_store;  // token from `smtpauth token --store FILE`
     std::string mech;
     bool allow_plaintext_auth = false;
     bool verbose = false;
@@ -105,7 +107,15 @@ int run(ProbeArgs& a) {
         throw Error(ErrorKind::usage, "give either a password or a token, not both");
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
         throw Error(ErrorKind::usage, "a password or token needs --user");
-    if (!a.user.empty()) {
+    if (!a.oauth_store.empty()) {
+        if (has_explicit_secret(a.password) || has_explicit_secret(a.token))
+            throw Error(ErrorKind::usage, "--oauth-store replaces --password and --token");
+        if (a.user.empty()) throw Error(ErrorKind::usage, "--oauth-store needs --user");
+        o.user = a.user;
+        o.authzid = a.authzid;
+        o.credential = CredentialKind::token;
+        o.secret = oauth::token_from_store(a.oauth_store).access_token.clone();
+    } else if (!a.user.empty()) {
         o.user = a.user;
         o.authzid = a.authzid;
         bool token = wants_token(a);
@@ -178,6 +188,9 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("--token", args->token.value,
                     "OAuth bearer token (discouraged: visible in ps; prefer the options below)");
     add_secret_options(*cmd, args->token);
+    cmd->add_option("--oauth-store", args->oauth_store,
+                    "use the OAuth access token of this token store (smtpauth token --store), "
+                    "refreshed when it expires within 60 s");
     cmd->add_option("--mech", args->mech,
                     "use this mechanism, or 'all' to try each usable one on its own connection");
     cmd->add_flag("--allow-plaintext-auth", args->allow_plaintext_auth,
