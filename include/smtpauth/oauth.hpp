@@ -48,7 +48,7 @@ struct TokenSet {
     Secret refresh_token;  // empty when none was issued
     Secret id_token;       // OpenID Connect, when issued
     std::string token_type;
-    std::string scope;                     // granted scope, "" when the server did not say
+    std::string scope;                       // granted scope, "" when the server did not say
     std::optional<std::int64_t> expires_at;  // Unix seconds
 };
 
@@ -56,14 +56,15 @@ struct TokenSet {
 // kind() is auth_rejected. `code` is the `error` value ("invalid_grant", ...), `aadsts` the
 // Microsoft AADSTS number when the description carries one.
 class TokenEndpointError : public Error {
-public:
+  public:
     TokenEndpointError(std::string code, std::string aadsts, const std::string& message)
-        : Error(ErrorKind::auth_rejected, message), code_(std::move(code)),
+        : Error(ErrorKind::auth_rejected, message),
+          code_(std::move(code)),
           aadsts_(std::move(aadsts)) {}
     const std::string& code() const noexcept { return code_; }
     const std::string& aadsts() const noexcept { return aadsts_; }
 
-private:
+  private:
     std::string code_;
     std::string aadsts_;
 };
@@ -96,8 +97,8 @@ struct DeviceCode {
     std::chrono::seconds expires_in{900};
 };
 struct DeviceEvents {
-    std::function<void(const DeviceCode&)> show_code;            // tell the user where to go
-    std::function<void(std::chrono::seconds)> slowed_down;        // the new polling interval
+    std::function<void(const DeviceCode&)> show_code;       // tell the user where to go
+    std::function<void(std::chrono::seconds)> slowed_down;  // the new polling interval
 };
 // Polls until the user approves, denies (access_denied: TokenEndpointError), the code
 // expires (expired_token: Error{timeout}) or `timeout` passes (Error{timeout}).
@@ -132,20 +133,20 @@ std::vector<std::string> mail_warnings(std::string_view provider, const TokenSet
 
 // The JSON file that keeps a client's configuration and its tokens (man smtpauth, TOKEN STORE).
 struct Store {
-    ClientConfig client;   // provider, tenant, endpoints, client id/secret, scopes, cafile
+    ClientConfig client;  // provider, tenant, endpoints, client id/secret, scopes, cafile
     TokenSet tokens;
 };
 
 // An exclusive lock on the store (a sibling FILE.lock, flock(2)), held while alive, so that
 // two processes refreshing at once make one request. Waits at most `wait`; Error{timeout}.
 class StoreLock {
-public:
+  public:
     StoreLock(const std::string& path, std::chrono::milliseconds wait);
     StoreLock(const StoreLock&) = delete;
     StoreLock& operator=(const StoreLock&) = delete;
     ~StoreLock();
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -164,9 +165,9 @@ void save_store(const std::string& path, const Store& store, const StoreCodec& c
 bool store_exists(const std::string& path);
 
 // True when the access token is present and valid for more than `margin` from `now`.
-bool access_token_fresh(const TokenSet& tokens, std::chrono::seconds margin,
-                        std::chrono::system_clock::time_point now =
-                            std::chrono::system_clock::now());
+bool access_token_fresh(
+    const TokenSet& tokens, std::chrono::seconds margin,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // A valid access token from the store: the saved one when it is valid for more than 60 s,
 // else refreshed (saving a rotated refresh token), all under the lock. `refreshed` tells

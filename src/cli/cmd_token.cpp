@@ -175,8 +175,8 @@ oauth::TokenSet run_interactive(const std::string& flow, const oauth::ClientConf
             if (!code.verification_uri_complete.empty())
                 std::cerr << "(or open "
                           << codec::escape_for_display(code.verification_uri_complete) << ")\n";
-            std::cerr << "smtpauth: waiting for the sign-in (code valid "
-                      << code.expires_in.count() << " s, --timeout " << a.timeout << " s)\n";
+            std::cerr << "smtpauth: waiting for the sign-in (code valid " << code.expires_in.count()
+                      << " s, --timeout " << a.timeout << " s)\n";
             std::cerr.flush();
         };
         ev.slowed_down = [](std::chrono::seconds interval) {
@@ -224,8 +224,8 @@ int run(TokenArgs& a) {
         provider = saved.client.provider;
         if (!saved.tokens.refresh_token.empty() || a.flow.empty()) {
             report.flow = a.flow.empty() ? "store" : "refresh";
-            tokens = oauth::token_from_store(a.store, codec, &report.refreshed,
-                                             a.flow == "refresh");
+            tokens =
+                oauth::token_from_store(a.store, codec, &report.refreshed, a.flow == "refresh");
         }
     }
     if (report.flow.empty()) {
@@ -298,7 +298,8 @@ void add_token_command(CLI::App& app, Action& action) {
                     "browser, device, refresh or client-credentials (default: refresh when a "
                     "refresh token is at hand, else Google browser, Microsoft device)")
         ->check(CLI::IsMember({"browser", "device", "refresh", "client-credentials"}));
-    cmd->add_option("--provider", args->provider, "preset endpoints and scopes: google or microsoft")
+    cmd->add_option("--provider", args->provider,
+                    "preset endpoints and scopes: google or microsoft")
         ->check(CLI::IsMember({"google", "microsoft"}));
     cmd->add_option("--tenant", args->tenant,
                     "Microsoft tenant: id, domain, common (default), organizations, consumers");

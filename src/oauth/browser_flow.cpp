@@ -26,7 +26,7 @@ constexpr std::size_t kMaxRequestHead = 8192;
 constexpr std::chrono::milliseconds kPerRequestWait{5000};
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : fd_(fd) {}
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
@@ -37,7 +37,7 @@ public:
         fd_ = -1;
     }
 
-private:
+  private:
     int fd_;
 };
 
@@ -103,8 +103,9 @@ std::optional<Callback> parse_request_line(std::string_view head) {
             std::string_view pair = rest.substr(0, amp);
             auto eq = pair.find('=');
             std::string name = http::url_decode(pair.substr(0, eq));
-            std::string value =
-                eq == std::string_view::npos ? std::string() : http::url_decode(pair.substr(eq + 1));
+            std::string value = eq == std::string_view::npos
+                                    ? std::string()
+                                    : http::url_decode(pair.substr(eq + 1));
             cb.query.emplace_back(std::move(name), std::move(value));
             if (amp == std::string_view::npos) break;
             rest.remove_prefix(amp + 1);
@@ -176,9 +177,9 @@ TokenSet browser_flow(const ClientConfig& client, const BrowserEvents& events,
         pollfd p{listener.get(), POLLIN, 0};
         int ready = ::poll(&p, 1, remaining_ms(deadline));
         if (ready == 0 || Clock::now() >= deadline)
-            throw Error(ErrorKind::timeout,
-                        "no sign-in arrived at " + redirect_uri + " within --timeout (" +
-                            std::to_string(timeout.count() / 1000) + " s)");
+            throw Error(ErrorKind::timeout, "no sign-in arrived at " + redirect_uri +
+                                                " within --timeout (" +
+                                                std::to_string(timeout.count() / 1000) + " s)");
         if (ready < 0) continue;
         Fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
         if (conn.get() < 0) continue;

@@ -40,8 +40,8 @@ DeviceCode request_device_code(const ClientConfig& client, Secret& device_code) 
     std::vector<http::FormField> form;
     detail::add_client_authentication(client, form);
     if (!client.scopes.empty()) form.push_back({"scope", Secret(joined(client.scopes))});
-    http::Response r =
-        http::post_form(client.endpoints.device, form, client.http, "device authorization endpoint");
+    http::Response r = http::post_form(client.endpoints.device, form, client.http,
+                                       "device authorization endpoint");
     auto doc = detail::json_object(r.body);
     if (!doc)
         throw Error(ErrorKind::protocol, "the device authorization endpoint answered HTTP " +
@@ -85,9 +85,8 @@ TokenSet device_flow(const ClientConfig& client, const DeviceEvents& events,
     for (;;) {
         auto wake = Clock::now() + interval;
         if (wake > deadline)
-            throw Error(ErrorKind::timeout,
-                        "the sign-in was not completed within --timeout (" +
-                            std::to_string(timeout.count() / 1000) + " s)");
+            throw Error(ErrorKind::timeout, "the sign-in was not completed within --timeout (" +
+                                                std::to_string(timeout.count() / 1000) + " s)");
         std::this_thread::sleep_until(wake);
         std::vector<http::FormField> form;
         form.push_back(
@@ -111,10 +110,9 @@ TokenSet device_flow(const ClientConfig& client, const DeviceEvents& events,
             }
         }
         if (Clock::now() > expires)
-            throw Error(ErrorKind::timeout,
-                        "the device code expired (after " +
-                            std::to_string(code.expires_in.count()) +
-                            " s) before the sign-in was completed");
+            throw Error(ErrorKind::timeout, "the device code expired (after " +
+                                                std::to_string(code.expires_in.count()) +
+                                                " s) before the sign-in was completed");
     }
 }
 

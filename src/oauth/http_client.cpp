@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 
@@ -215,8 +216,8 @@ void require_https(const std::string& url, std::string_view what) {
     for (std::size_t i = 0; ok && i < scheme.size(); ++i)
         ok = (url[i] | 0x20) == scheme[i] || url[i] == scheme[i];
     if (!ok)
-        throw Error(ErrorKind::usage, "the " + std::string(what) + " must be an https:// URL, not '" +
-                                          url + "'");
+        throw Error(ErrorKind::usage,
+                    "the " + std::string(what) + " must be an https:// URL, not '" + url + "'");
 }
 
 std::string url_encode(std::string_view text) {
@@ -238,7 +239,10 @@ std::string url_decode(std::string_view text) {
                                   static_cast<int>(plus_as_space.size()), &length);
     if (!out) throw Error(ErrorKind::internal, "curl_easy_unescape failed");
     std::string result(out, static_cast<std::size_t>(length));
+    // The text may be an authorization code: wipe the intermediate copies.
+    std::fill(out, out + length, '\0');
     api.free(out);
+    wipe_string(plus_as_space);
     return result;
 }
 

@@ -40,9 +40,9 @@ bool has_word(std::string_view list, std::string_view word) {
 
 // Exchange Online accepts tokens for Outlook (both names) or its application id.
 bool outlook_audience(std::string_view aud) {
-    for (std::string_view ok :
-         {"https://outlook.office.com", "https://outlook.office.com/", "https://outlook.office365.com",
-          "https://outlook.office365.com/", "00000002-0000-0ff1-ce00-000000000000"})
+    for (std::string_view ok : {"https://outlook.office.com", "https://outlook.office.com/",
+                                "https://outlook.office365.com", "https://outlook.office365.com/",
+                                "00000002-0000-0ff1-ce00-000000000000"})
         if (aud == ok) return true;
     return false;
 }
@@ -53,7 +53,10 @@ std::vector<std::pair<std::string, std::string>> jwt_claims(std::string_view tok
     std::vector<std::pair<std::string, std::string>> out;
     if (token.empty()) return out;
     // The decoder explains an OAUTHBEARER message (RFC 7628 §3.1) including its bearer JWT.
-    std::string payload = "n,,\x01" "auth=Bearer " + std::string(token) + "\x01\x01";
+    std::string payload =
+        "n,,\x01"
+        "auth=Bearer " +
+        std::string(token) + "\x01\x01";
     try {
         auto msg = sasl::explain_payload(payload, "OAUTHBEARER", sasl::TokenDirection::client);
         for (const auto& f : msg.fields) {
@@ -83,7 +86,8 @@ std::vector<std::string> mail_warnings(std::string_view provider, const TokenSet
         if (!tokens.scope.empty() && !has_word(tokens.scope, "https://mail.google.com/"))
             warnings.push_back(
                 "the token lacks the scope https://mail.google.com/ that Gmail's SMTP, IMAP and "
-                "POP need (granted: " + tokens.scope + "); request it with --scope");
+                "POP need (granted: " +
+                tokens.scope + "); request it with --scope");
         return warnings;
     }
     if (which != "microsoft" || claims.empty()) return warnings;
@@ -97,8 +101,9 @@ std::vector<std::string> mail_warnings(std::string_view provider, const TokenSet
     std::string roles = claim(claims, "roles");
     if (!scp.empty()) {
         if (!has_word(scp, "SMTP.Send"))
-            warnings.push_back("the token has no SMTP.Send scope: SMTP AUTH will be refused "
-                               "(request https://outlook.office.com/SMTP.Send)");
+            warnings.push_back(
+                "the token has no SMTP.Send scope: SMTP AUTH will be refused "
+                "(request https://outlook.office.com/SMTP.Send)");
         if (!has_word(scp, "IMAP.AccessAsUser.All"))
             warnings.push_back(
                 "the token has no IMAP.AccessAsUser.All scope: IMAP will be refused (request "
@@ -106,12 +111,14 @@ std::vector<std::string> mail_warnings(std::string_view provider, const TokenSet
     } else {
         // An app-only token (client credentials) carries roles instead of scp.
         if (!has_word(roles, "SMTP.SendAsApp"))
-            warnings.push_back("the app token has no SMTP.SendAsApp role: grant the application "
-                               "permission SMTP.SendAsApp (Office 365 Exchange Online) and admin "
-                               "consent");
+            warnings.push_back(
+                "the app token has no SMTP.SendAsApp role: grant the application "
+                "permission SMTP.SendAsApp (Office 365 Exchange Online) and admin "
+                "consent");
         if (!has_word(roles, "IMAP.AccessAsApp"))
-            warnings.push_back("the app token has no IMAP.AccessAsApp role: grant the application "
-                               "permission IMAP.AccessAsApp and admin consent");
+            warnings.push_back(
+                "the app token has no IMAP.AccessAsApp role: grant the application "
+                "permission IMAP.AccessAsApp and admin consent");
     }
     return warnings;
 }

@@ -19,7 +19,9 @@ std::string base64url(BytesView data) {
 }  // namespace
 
 // code-verifier = 43*128unreserved; 32 random octets give 43 base64url characters.
-std::string pkce_verifier() { return base64url(crypto::random_bytes(32)); }
+std::string pkce_verifier() {
+    return base64url(crypto::random_bytes(32));
+}
 
 // code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))
 std::string pkce_challenge_s256(std::string_view verifier) {

@@ -71,8 +71,8 @@ Endpoints discover(std::string_view issuer, const HttpSettings& http_settings) {
     while (!got.empty() && got.back() == '/') got.pop_back();
     if (got != base)
         throw Error(ErrorKind::protocol, "the discovery document names the issuer '" +
-                                             codec::escape_for_display(e.issuer) +
-                                             "', not '" + base + "' (refused)");
+                                             codec::escape_for_display(e.issuer) + "', not '" +
+                                             base + "' (refused)");
     if (e.token.empty())
         throw Error(ErrorKind::protocol,
                     "the discovery document (" + url + ") has no token_endpoint");

@@ -28,7 +28,9 @@ std::int64_t now_seconds() {
         .count();
 }
 
-std::string sys_error() { return std::strerror(errno); }
+std::string sys_error() {
+    return std::strerror(errno);
+}
 
 // Overwrites every string in a parsed or built document (tokens live there briefly).
 void wipe_json(nlohmann::json& doc) {
@@ -52,8 +54,8 @@ std::string read_fd(int fd, const std::string& path) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw Error(ErrorKind::no_input, "cannot read the token store " + path + ": " +
-                                                 sys_error());
+            throw Error(ErrorKind::no_input,
+                        "cannot read the token store " + path + ": " + sys_error());
         }
         if (n == 0) break;
         if (data.size() + static_cast<std::size_t>(n) > kMaxStoreBytes)
@@ -91,9 +93,9 @@ StoreLock::StoreLock(const std::string& path, std::chrono::milliseconds wait) {
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             ::close(fd_);
-            throw Error(ErrorKind::timeout,
-                        "another smtpauth holds the token store lock " + lock_path +
-                            " (waited " + std::to_string(wait.count() / 1000) + " s)");
+            throw Error(ErrorKind::timeout, "another smtpauth holds the token store lock " +
+                                                lock_path + " (waited " +
+                                                std::to_string(wait.count() / 1000) + " s)");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -111,8 +113,8 @@ bool store_exists(const std::string& path) {
 Store load_store(const std::string& path, const StoreCodec& codec) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        throw Error(ErrorKind::no_input, "cannot open the token store " + path + ": " +
-                                             sys_error());
+        throw Error(ErrorKind::no_input,
+                    "cannot open the token store " + path + ": " + sys_error());
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
@@ -125,8 +127,8 @@ Store load_store(const std::string& path, const StoreCodec& codec) {
         throw Error(ErrorKind::bad_input,
                     "the token store " + path + " has mode " + mode +
                         ": group or others may read or change it, so its tokens may have "
-                        "leaked; refused. Run: chmod 600 " + quoted_for_shell(path) +
-                        " (and consider revoking its tokens)");
+                        "leaked; refused. Run: chmod 600 " +
+                        quoted_for_shell(path) + " (and consider revoking its tokens)");
     }
     if (st.st_uid != ::geteuid()) {
         ::close(fd);
@@ -210,8 +212,8 @@ void save_store(const std::string& path, const Store& store, const StoreCodec& c
     int fd = ::mkstemp(tmp.data());
     if (fd < 0) {
         wipe_string(data);
-        throw Error(ErrorKind::io, "cannot create a temporary file beside " + path + ": " +
-                                       sys_error());
+        throw Error(ErrorKind::io,
+                    "cannot create a temporary file beside " + path + ": " + sys_error());
     }
     bool ok = ::fchmod(fd, 0600) == 0;
     std::size_t written = 0;
@@ -280,8 +282,8 @@ TokenSet token_from_store(const std::string& path, const StoreCodec& codec, bool
             e.code(), e.aadsts(),
             "the authorization saved in " + path +
                 " is gone (the refresh token was revoked or has expired, or the password "
-                "changed)\n" + std::string(e.what()) + "\n  renew it with: " +
-                renew_command(path, store));
+                "changed)\n" +
+                std::string(e.what()) + "\n  renew it with: " + renew_command(path, store));
     }
     if (refreshed) *refreshed = true;
     // RFC 6749 §6: without a new refresh token the old one stays valid.

@@ -21,7 +21,8 @@ constexpr std::size_t kMaxOutput = 1024 * 1024;
 constexpr std::chrono::seconds kFilterWait{300};  // a passphrase prompt takes human time
 }  // namespace
 
-std::string run_filter(const std::string& command, std::string_view input, std::string_view option) {
+std::string run_filter(const std::string& command, std::string_view input,
+                       std::string_view option) {
     int to_child[2], from_child[2];
     if (::pipe2(to_child, O_CLOEXEC) != 0) throw Error(ErrorKind::io, "pipe failed");
     if (::pipe2(from_child, O_CLOEXEC) != 0) {
@@ -30,7 +31,8 @@ std::string run_filter(const std::string& command, std::string_view input, std::
         throw Error(ErrorKind::io, "pipe failed");
     }
     // A filter that exits early must not kill us with SIGPIPE; restored below.
-    struct sigaction ignore {}, previous {};
+    struct sigaction ignore {
+    }, previous{};
     ignore.sa_handler = SIG_IGN;
     ::sigaction(SIGPIPE, &ignore, &previous);
     struct Restore {
@@ -62,7 +64,8 @@ std::string run_filter(const std::string& command, std::string_view input, std::
         pollfd p[2] = {{out_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0 || ::poll(p, in_fd >= 0 ? 2 : 1, static_cast<int>(left.count())) == 0) {
+        if (left.count() <= 0 ||
+            ::poll(p, in_fd >= 0 ? 2 : 1, static_cast<int>(left.count())) == 0) {
             failed = true;
             break;
         }
@@ -105,12 +108,12 @@ std::string run_filter(const std::string& command, std::string_view input, std::
     }
     if (failed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         wipe_string(output);
-        throw Error(ErrorKind::io, std::string(option) + " failed" +
-                                       (failed ? " (no end in time, or too much output)"
-                                               : WIFEXITED(status)
-                                                     ? " (exit status " +
-                                                           std::to_string(WEXITSTATUS(status)) + ")"
-                                                     : " (killed by a signal)"));
+        throw Error(
+            ErrorKind::io,
+            std::string(option) + " failed" +
+                (failed              ? " (no end in time, or too much output)"
+                 : WIFEXITED(status) ? " (exit status " + std::to_string(WEXITSTATUS(status)) + ")"
+                                     : " (killed by a signal)"));
     }
     return output;
 }

@@ -40,7 +40,8 @@ constexpr std::array<ErrorRow, 21> kErrors{{
     // RFC 6749 §5.2 and RFC 8628 §3.5
     {"invalid_request", "the request is missing a parameter or is malformed",
      "check the endpoints and --scope; an identity provider may need --tenant or --issuer"},
-    {"invalid_client", "the identity provider does not know this client or its authentication "
+    {"invalid_client",
+     "the identity provider does not know this client or its authentication "
      "failed",
      "check --client-id and the client secret; Google: the OAuth client must exist in the Cloud "
      "console (APIs & Services > Credentials), type 'Desktop app', with its secret"},
@@ -106,8 +107,8 @@ TokenEndpointError explain_error(const nlohmann::json& doc, std::string_view wha
 
     const ErrorRow* row = aadsts.empty() ? nullptr : find_row(aadsts);
     if (!row) row = find_row(code);
-    std::string msg = "the " + std::string(what) + " refused the request: " +
-                      codec::escape_for_display(code);
+    std::string msg =
+        "the " + std::string(what) + " refused the request: " + codec::escape_for_display(code);
     if (!aadsts.empty()) msg += " (" + aadsts + ")";
     if (row) msg += ": " + std::string(row->plain);
     if (!description.empty()) msg += "\n  server says: " + codec::escape_for_display(description);

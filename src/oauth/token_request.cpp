@@ -37,6 +37,26 @@ std::optional<std::int64_t> expires_in(const nlohmann::json& doc) {
     return n;
 }
 
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1):
+// the access token goes on a terminal and into an AUTH line, so nothing else is accepted.
+bool is_b64token(std::string_view t) {
+    std::size_t i = 0;
+    while (i < t.size() && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z') ||
+                            (t[i] >= '0' && t[i] <= '9') || t[i] == '-' || t[i] == '.' ||
+                            t[i] == '_' || t[i] == '~' || t[i] == '+' || t[i] == '/'))
+        ++i;
+    if (i == 0) return false;
+    while (i < t.size() && t[i] == '=') ++i;
+    return i == t.size();
+}
+
+// refresh-token = 1*VSCHAR, VSCHAR = %x20-7E (RFC 6749 Appendix A.17)
+bool is_vschar_text(std::string_view t) {
+    for (char c : t)
+        if (c < 0x20 || c > 0x7e) return false;
+    return true;
+}
+
 }  // namespace
 
 std::string string_member(const nlohmann::json& doc, const char* key) {
@@ -50,7 +70,9 @@ std::optional<nlohmann::json> json_object(const Secret& body) {
     return doc;
 }
 
-std::string error_code(const nlohmann::json& doc) { return string_member(doc, "error"); }
+std::string error_code(const nlohmann::json& doc) {
+    return string_member(doc, "error");
+}
 
 void add_client_authentication(const ClientConfig& client, std::vector<http::FormField>& form) {
     form.push_back({"client_id", Secret(client.client_id)});
@@ -63,11 +85,11 @@ TokenSet request_token(const ClientConfig& client, const std::string& url,
     http::Response r = http::post_form(url, form, client.http, what);
     auto doc = json_object(r.body);
     if (r.status >= 300 && r.status < 400)
-        throw Error(ErrorKind::protocol,
-                    "the " + std::string(what) + " answered with a redirect (HTTP " +
-                        std::to_string(r.status) + ") to '" +
-                        codec::escape_for_display(r.location) +
-                        "'; not followed for a POST (check the endpoint URL)");
+        throw Error(ErrorKind::protocol, "the " + std::string(what) +
+                                             " answered with a redirect (HTTP " +
+                                             std::to_string(r.status) + ") to '" +
+                                             codec::escape_for_display(r.location) +
+                                             "'; not followed for a POST (check the endpoint URL)");
     if (!doc)
         throw Error(ErrorKind::protocol, "the " + std::string(what) + " answered HTTP " +
                                              std::to_string(r.status) +
@@ -87,6 +109,11 @@ TokenSet request_token(const ClientConfig& client, const std::string& url,
                     "the " + std::string(what) + " answered without an access_token");
     t.access_token = Secret(std::move(access));
     t.refresh_token = Secret(string_member(*doc, "refresh_token"));
+    if (!is_b64token(t.access_token.reveal()) || !is_vschar_text(t.refresh_token.reveal()))
+        throw Error(ErrorKind::protocol,
+                    "the " + std::string(what) +
+                        " issued a token with characters that a bearer token may not contain "
+                        "(RFC 6750 b64token); refused");
     t.id_token = Secret(string_member(*doc, "id_token"));
     t.token_type = string_member(*doc, "token_type");
     t.scope = string_member(*doc, "scope");

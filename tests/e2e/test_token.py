@@ -209,6 +209,13 @@ class TestHostileProvider(Base):
         self.assertExit(p, EXIT_PROTOCOL)
         self.assertIn("malformed", p.stderr.decode())
 
+    def test_token_with_terminal_escapes_is_refused(self):
+        SERVER.set(token_mode="escape")
+        p = client_credentials()
+        self.assertExit(p, EXIT_PROTOCOL)
+        self.assertIn("b64token", p.stderr.decode())
+        self.assertNotIn(b"\x1b", p.stdout + p.stderr)
+
     def test_redirect_is_not_followed(self):
         SERVER.set(token_mode="redirect")
         p = client_credentials()

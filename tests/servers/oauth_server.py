@@ -46,6 +46,7 @@ DEFAULT_BEHAVIOUR = {
     "rotate": True,            # refresh grant issues a new refresh token, old one dies
     "jwt_claims": None,        # dict: issue JWT access tokens with these claims
     "token_mode": None,        # None | "slow" | "close" | "huge" | "malformed" | "redirect"
+                               # | "escape"
     "token_delay": 0.0,        # seconds before answering a token request
     "token_error": None,       # {"status": 400, "body": {...}}: answer every token request
     "device_interval": 1,
@@ -443,6 +444,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, b'{"access_token":"' + pad.encode() + b'"}')
         if mode == "malformed":
             return self._send(200, b'{"access_token": "at-x", "token_type": ')
+        if mode == "escape":  # terminal escapes inside the token
+            return self._send(200, {"access_token": "at-\x1b]0;pwned\x07\x1b[2J",
+                                    "token_type": "Bearer", "expires_in": 60})
         if mode == "redirect":
             return self._send(302, b"", [("Location", "https://127.0.0.1:1/elsewhere")])
         error = behaviour("token_error")
