@@ -112,6 +112,11 @@ class TestClientCredentials(Base):
         shown = json.loads(client_credentials(["--json", "--show-secrets"]).stdout)
         self.assertTrue(shown["access_token"].startswith("at-"))
 
+    def test_scope_is_repeatable(self):
+        p = client_credentials(["--scope", "second", "--json"])
+        self.assertExit(p, 0)
+        self.assertEqual(json.loads(p.stdout)["scopes"], ["mail", "second"])
+
     def test_discovery_finds_the_endpoints(self):
         p = token(["--issuer", SERVER.base, "--client-id", "daemon", "--cafile", SERVER.ca,
                    "--flow", "client-credentials", "--client-secret-env", SECRET_ENV,
@@ -490,6 +495,36 @@ class TestMailWarnings(Base):
                    "openid"], secret="daemon-secret")
         self.assertExit(p, 0)
         self.assertIn("lacks the scope https://mail.google.com/", p.stderr.decode())
+
+
+class TestDefaultFlow(Base):
+    def preset(self, provider):
+        return ["--provider", provider, "--authorize-endpoint", SERVER.base + "/authorize",
+                "--token-endpoint", SERVER.base + "/token",
+                "--device-endpoint", SERVER.base + "/device", "--client-id", "mail-app",
+                "--cafile", SERVER.ca, "--scope", "mail"]
+
+    def test_microsoft_defaults_to_the_device_flow(self):
+        SERVER.set(device_script=["approve"])
+        p = token(self.preset("microsoft"))
+        self.assertExit(p, 0)
+        self.assertIn("enter the code", p.stderr.decode())
+
+    def test_google_defaults_to_the_browser_flow(self):
+        p = token([*self.preset("google"), "--no-browser", "--timeout", "1"])
+        self.assertExit(p, EXIT_TIMEOUT)
+        url = [line for line in p.stderr.decode().splitlines()
+               if line.startswith(SERVER.base + "/authorize?")]
+        self.assertEqual(len(url), 1)  # the URL on a line of its own
+        self.assertIn("access_type=offline", url[0])
+
+    def test_store_with_a_refresh_token_defaults_to_it(self):
+        SERVER.set(expires_in=30)
+        self.device_store()
+        p = token(["--store", self.store, "--json"])
+        self.assertExit(p, 0)
+        self.assertEqual(json.loads(p.stdout)["flow"], "store")
+        self.assertEqual(SERVER.token_requests("refresh_token"), 1)
 
 
 class TestUsage(Base):
