@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/secret_input.hpp"
+#include "cli/suggest.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/oauth.hpp"
@@ -35,12 +36,14 @@ struct ProbeArgs {
     double deadline = 60;
     std::string user;
     std::string authzid;
-    SecretSource password{"password", std::nullopt, {}, {}, false};
-    SecretSource token{"token", std::nullopt, {}, {}, false};
+    SecretSource password{"password"};
+    SecretSource token{"token"};
+    NetrcSource netrc;
     std::string oauth_store;  // token from `smtpauth token --store FILE`
     std::string mech;
     bool allow_plaintext_auth = false;
     bool verbose = false;
+    bool quiet = false;
     bool show_secrets = false;
     bool json = false;
 };
@@ -52,7 +55,8 @@ bool is_all(std::string_view mech) {
 
 std::chrono::milliseconds seconds(double s, const char* option) {
     if (!(s > 0) || s > 86400)
-        throw Error(ErrorKind::usage, std::string(option) + " must be between 0 and 86400 seconds");
+        throw Error(ErrorKind::usage,
+                    std::string(option) + " must be greater than 0 and at most 86400 seconds");
     return std::chrono::milliseconds(static_cast<long long>(s * 1000.0));
 }
 
@@ -71,15 +75,34 @@ std::string default_ehlo() {
 }
 
 bool wants_token(const ProbeArgs& a) {
-    if (has_explicit_secret(a.token)) return true;
     if (has_explicit_secret(a.password)) return false;
+    if (has_explicit_secret(a.token)) return true;
     if (const auto* info = sasl::find_mechanism(a.mech)) return info->traits.needs_token;
     return false;
+}
+
+// -q: one line on success (the failure line goes to stderr as always).
+void print_verdict(const probe::ProbeReport& r) {
+    if (r.error) return;
+    std::cout << "OK: " << codec::escape_for_display(r.target.input);
+    if (r.all_mechanisms) {
+        std::size_t accepted = 0;
+        for (const auto& at : r.attempts) accepted += at.result == probe::AuthResult::accepted;
+        std::cout << ": " << accepted << " of " << r.attempts.size() << " mechanisms accepted";
+    } else if (r.auth.mechanism) {
+        std::cout << ": AUTH " << *r.auth.mechanism << " accepted";
+    } else {
+        std::cout << ": connected, " << r.offered.size()
+                  << " mechanisms offered, AUTH not attempted";
+    }
+    std::cout << '\n';
 }
 
 int run(ProbeArgs& a) {
     using namespace smtpauth::probe;
     if (a.ipv4 && a.ipv6) throw Error(ErrorKind::usage, "-4 and -6 exclude each other");
+    if (a.quiet && (a.verbose || a.json))
+        throw Error(ErrorKind::usage, "-q/--quiet excludes -v/--verbose and --json");
     std::optional<Protocol> protocol;
     if (!a.protocol.empty()) protocol = parse_protocol(a.protocol);
     std::optional<TlsMode> tls;
@@ -101,16 +124,21 @@ int run(ProbeArgs& a) {
     o.mech = a.mech;
     o.allow_plaintext_auth = a.allow_plaintext_auth;
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
-        throw Error(ErrorKind::usage, "unknown mechanism '" + a.mech + "'");
+        throw Error(ErrorKind::usage, unknown_mechanism_message(a.mech, true));
 
-    if (has_explicit_secret(a.password) && has_explicit_secret(a.token))
-        throw Error(ErrorKind::usage, "give either a password or a token, not both");
+    // netrc (curl's rules): the login fills a missing --user, the password a missing secret.
+    std::optional<NetrcEntry> netrc;
+    if (netrc_requested(a.netrc)) {
+        netrc = read_netrc(a.netrc, o.target.host, a.user);
+        if (a.user.empty()) a.user = netrc->login;
+    }
+    const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
-        throw Error(ErrorKind::usage, "a password or token needs --user");
+        throw Error(ErrorKind::usage, "a password or token needs --user (-u)");
     if (!a.oauth_store.empty()) {
         if (has_explicit_secret(a.password) || has_explicit_secret(a.token))
             throw Error(ErrorKind::usage, "--oauth-store replaces --password and --token");
-        if (a.user.empty()) throw Error(ErrorKind::usage, "--oauth-store needs --user");
+        if (a.user.empty()) throw Error(ErrorKind::usage, "--oauth-store needs --user (-u)");
         o.user = a.user;
         o.authzid = a.authzid;
         o.credential = CredentialKind::token;
@@ -120,31 +148,38 @@ int run(ProbeArgs& a) {
         o.authzid = a.authzid;
         bool token = wants_token(a);
         SecretSource& src = token ? a.token : a.password;
-        if (src.value)
-            std::cerr << "smtpauth: warning: a " << src.what
-                      << " given on the command line is visible to other users (ps, shell "
-                         "history); prefer --"
-                      << src.what << "-file, --" << src.what << "-env or --" << src.what
-                      << "-stdin\n";
+        if (netrc && !netrc->password.empty() && !has_explicit_secret(src))
+            o.secret = std::move(netrc->password);
+        else
+            o.secret =
+                read_secret(src, token ? "Token for " + a.user : "Password for " + a.user, false);
         o.credential = token ? CredentialKind::token : CredentialKind::password;
-        o.secret =
-            read_secret(src, token ? "Token for " + a.user : "Password for " + a.user, false);
+        // A password and a token: each mechanism gets the secret it takes (--mech all).
+        if (both) {
+            o.credential = CredentialKind::password_and_token;
+            o.token = read_secret(a.token, "Token for " + a.user, false);
+        }
     }
 
     ProbeReport report = run_probe(o);
     o.secret.wipe();
+    o.token.wipe();
 
     render::RenderOptions ro;
     ro.verbose = a.verbose;
     ro.show_secrets = a.show_secrets;
     if (a.json)
         render::probe_json(std::cout, report, ro);
+    else if (a.quiet)
+        print_verdict(report);
     else
         render::probe_text(std::cout, report, ro);
     std::cout.flush();
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
+    // The failure line goes to stderr only (the text report above does not repeat it).
     if (report.error)
-        std::cerr << "smtpauth: " << codec::escape_for_display(report.error->message) << '\n';
+        std::cerr << "smtpauth: FAILED at " << stage_name(report.error->stage) << ": "
+                  << codec::escape_for_display(report.error->message) << '\n';
     return exit_status(report);
 }
 
@@ -168,7 +203,8 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_flag("-4", args->ipv4, "IPv4 only");
     cmd->add_flag("-6", args->ipv6, "IPv6 only");
     cmd->add_option("--ehlo", args->ehlo, "EHLO name (default: this host's name)");
-    cmd->add_option("--cafile", args->cafile, "trust the CA certificates in this PEM file")
+    cmd->add_option("--cafile,--cacert", args->cafile,
+                    "trust the CA certificates in this PEM file (--cacert: curl's name)")
         ->check(CLI::ExistingFile);
     cmd->add_flag("--insecure", args->insecure,
                   "continue when the certificate does not verify (still reported)");
@@ -180,14 +216,13 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("--connect-timeout", args->connect_timeout, "seconds to connect (default 10)");
     cmd->add_option("--timeout", args->timeout, "seconds per step (default 15)");
     cmd->add_option("--deadline", args->deadline, "seconds for the whole probe (default 60)");
-    cmd->add_option("--user", args->user, "authentication identity; without it, no AUTH");
+    cmd->add_option("-u,--user", args->user, "authentication identity; without it, no AUTH");
     cmd->add_option("--authzid", args->authzid, "authorization identity (act as)");
-    cmd->add_option("--password", args->password.value,
-                    "password (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(*cmd, args->password);
-    cmd->add_option("--token", args->token.value,
-                    "OAuth bearer token (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(*cmd, args->token);
+    add_secret_options(*cmd, args->password, "password");
+    add_secret_options(*cmd, args->token,
+                       "OAuth bearer token (with a password too: --mech all "
+                       "uses each where it fits)");
+    add_netrc_options(*cmd, args->netrc);
     cmd->add_option("--oauth-store", args->oauth_store,
                     "use the OAuth access token of this token store (smtpauth token --store), "
                     "refreshed when it expires within 60 s");
@@ -196,9 +231,22 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_flag("--allow-plaintext-auth", args->allow_plaintext_auth,
                   "with --tls none, allow mechanisms that reveal the password or token");
     cmd->add_flag("-v,--verbose", args->verbose, "show the transcript (secrets redacted)");
+    cmd->add_flag("-q,--quiet", args->quiet,
+                  "print only the verdict line (failures: the one line on stderr)");
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
+    cmd->footer(
+        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command; "
+        "-n reads ~/.netrc; without any, the password is asked for on the terminal.\n"
+        "Exit status: 0 ok, 64 usage, 68 resolve, 69 connect, 75 timeout, 76 protocol,\n"
+        "77 credentials rejected, 80 TLS, 81 certificate not trusted, 82 no usable mechanism.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth probe mail.example.org\n"
+        "  smtpauth probe smtps://mail.example.org -u alice --password-cmd 'pass show mail'\n"
+        "  smtpauth probe imaps://outlook.office365.com -u bob@example.com --mech XOAUTH2 "
+        "--token-file tok");
     cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

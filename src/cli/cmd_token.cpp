@@ -29,8 +29,8 @@ struct TokenArgs {
     std::string token_endpoint;
     std::string device_endpoint;
     std::string client_id;
-    SecretSource client_secret{"client-secret", std::nullopt, {}, {}, false};
-    SecretSource refresh_token{"refresh-token", std::nullopt, {}, {}, false};
+    SecretSource client_secret{"client-secret"};
+    SecretSource refresh_token{"refresh-token"};
     std::vector<std::string> scopes;
     std::string cafile;
     double timeout = 300;
@@ -311,8 +311,9 @@ void add_token_command(CLI::App& app, Action& action) {
     cmd->add_option("--device-endpoint", args->device_endpoint,
                     "device authorization endpoint URL (device flow)");
     cmd->add_option("--client-id", args->client_id, "the application (client) id");
-    add_secret_options(*cmd, args->client_secret);
-    add_secret_options(*cmd, args->refresh_token);
+    add_secret_options(*cmd, args->client_secret,
+                       "client secret of a confidential client (e.g. Google's Desktop app)");
+    add_secret_options(*cmd, args->refresh_token, "refresh token for --flow refresh");
     cmd->add_option("--scope", args->scopes,
                     "scope to request (repeatable; default: the provider's mail scopes)")
         ->allow_extra_args(false);

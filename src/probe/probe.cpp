@@ -246,7 +246,9 @@ class Session {
         sasl::Credentials creds;
         creds.user = o_.user;
         creds.authzid = o_.authzid;
-        creds.secret = o_.secret.clone();
+        const bool token_here =
+            o_.credential == CredentialKind::password_and_token && info->traits.needs_token;
+        creds.secret = token_here ? o_.token.clone() : o_.secret.clone();
         creds.host = rep_.target.host;
         creds.port = rep_.target.port;
         sasl::MechanismOptions mopts;

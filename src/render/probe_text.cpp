@@ -182,9 +182,7 @@ void probe_text(std::ostream& out, const ProbeReport& r, const RenderOptions& o)
         << ", tls " << fixed1(tm.tls) << ", greeting " << fixed1(tm.greeting) << ", capabilities "
         << fixed1(tm.capabilities) << ", auth " << fixed1(tm.auth) << ", total " << fixed1(tm.total)
         << '\n';
-    if (r.error)
-        out << "FAILED at " << probe::stage_name(r.error->stage) << ": "
-            << escape_for_display(r.error->message) << '\n';
+    // The failure line itself is the command's one line on stderr, not repeated here.
 }
 
 }  // namespace smtpauth::render

@@ -221,7 +221,7 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(p.returncode, 77, p.stderr)
         self.assertIn("app password", p.stdout)
         self.assertIn("535 5.7.8  https://support.google.com/mail/?p=BadCredentials abc", p.stdout)
-        self.assertIn("FAILED at auth:", p.stdout)
+        self.assertIn("FAILED at auth:", p.stderr)
         self.assertTrue(p.stderr.startswith("smtpauth: "), p.stderr)
 
     def test_504_for_advertised_mechanism_is_reported_not_retried(self):
@@ -319,12 +319,12 @@ class ProbeScripted(unittest.TestCase):
         srv = self.server([("send", b"220 hostile\x00.test ESMTP\r\n")])
         p = self.probe(srv)
         self.assertEqual(p.returncode, 76, p.stderr)
-        self.assertIn("FAILED at greeting", p.stdout)
+        self.assertIn("FAILED at greeting", p.stderr)
         self.assertNotIn("\x00", p.stdout + p.stderr)
         srv = self.server([("send", b"220 hostile.test \x1b]0;pwned\x07\x1b[2J ok\r\n")])
         p = self.probe(srv)
         self.assertNotIn("\x1b", p.stdout + p.stderr)
-        self.assertIn("\\x1b", p.stdout)
+        self.assertIn("\\x1b", p.stderr)  # the failure line, escaped
 
     def test_connection_closed_mid_reply(self):
         srv = self.server([SMTP_GREETING, EHLO, ("send", b"250-hostile.test\r\n250-AUTH PL"),

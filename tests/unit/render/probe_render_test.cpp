@@ -149,11 +149,11 @@ TEST_CASE("render: -v transcript redacts the AUTH line unless --show-secrets") {
     CHECK(shown.find("AUTH PLAIN AHVzZXIAcGFzc3dvcmQ=") != std::string::npos);
 }
 
-TEST_CASE("render: rejected XOAUTH2 with server error, hint and failure line") {
+TEST_CASE("render: rejected XOAUTH2 with server error and hint; no failure line on stdout") {
     std::string t = render_text(xoauth2_rejected_report(), false, false);
     compare_golden("probe_xoauth2_rejected.txt", t);
-    CHECK(t.substr(t.rfind("FAILED")) ==
-          "FAILED at auth: server rejected the credentials (XOAUTH2): 535 5.7.8 bye\n");
+    // The command prints the failure once, on stderr.
+    CHECK(t.find("FAILED") == std::string::npos);
 }
 
 TEST_CASE("render: JSON follows the contract and matches the golden file") {
