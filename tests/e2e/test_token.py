@@ -313,6 +313,7 @@ class TestStore(Base):
                   refresh_token=old_rt)
         self.assertExit(p, EXIT_REJECTED)
         self.assertIn("invalid_grant", p.stderr.decode())
+        self.assertNotIn(old_rt, p.stderr.decode())  # secrets never in an error message
         # The new one works.
         p = token([*endpoint_args(SERVER), "--flow", "refresh", "--refresh-token-env", RT_ENV],
                   refresh_token=saved["refresh_token"])
