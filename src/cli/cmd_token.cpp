@@ -138,8 +138,10 @@ oauth::ClientConfig resolve_client(TokenArgs& a, const oauth::Store* saved,
         c.client_secret = read_secret(a.client_secret, "Client secret", false);
     if (!a.scopes.empty())
         c.scopes = a.scopes;
-    else if (c.scopes.empty() || (saved && flow == "client-credentials"))
+    else if (c.scopes.empty())
         c.scopes = oauth::preset_scopes(c.provider, flow == "client-credentials");
+    else if (flow == "client-credentials" && c.provider == "microsoft")
+        c.scopes = oauth::preset_scopes(c.provider, true);  // app-only: .default, not delegated
     if (c.endpoints.token.empty())
         throw Error(ErrorKind::usage,
                     "no identity provider: give --provider google|microsoft, --issuer URL or "
