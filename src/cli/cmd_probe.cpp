@@ -131,6 +131,9 @@ int run(ProbeArgs& a) {
     if (netrc_requested(a.netrc)) {
         netrc = read_netrc(a.netrc, o.target.host, a.user);
         if (a.user.empty()) a.user = netrc->login;
+        if (a.user.empty())
+            throw Error(ErrorKind::usage, "the netrc entry for '" + o.target.host +
+                                              "' has no login: give --user (-u)");
     }
     const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
@@ -177,9 +180,12 @@ int run(ProbeArgs& a) {
     std::cout.flush();
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
     // The failure line goes to stderr only (the text report above does not repeat it).
-    if (report.error)
-        std::cerr << "smtpauth: FAILED at " << stage_name(report.error->stage) << ": "
-                  << codec::escape_for_display(report.error->message) << '\n';
+    if (report.error) {
+        // Multi-line server text stays on separate lines, indented under the first.
+        const std::string label =
+            "smtpauth: FAILED at " + std::string(stage_name(report.error->stage)) + ": ";
+        std::cerr << label << render::display_lines(report.error->message, label.size()) << '\n';
+    }
     return exit_status(report);
 }
 
@@ -219,9 +225,7 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("-u,--user", args->user, "authentication identity; without it, no AUTH");
     cmd->add_option("--authzid", args->authzid, "authorization identity (act as)");
     add_secret_options(*cmd, args->password, "password");
-    add_secret_options(*cmd, args->token,
-                       "OAuth bearer token (with a password too: --mech all "
-                       "uses each where it fits)");
+    add_secret_options(*cmd, args->token, "OAuth bearer token");
     add_netrc_options(*cmd, args->netrc);
     cmd->add_option("--oauth-store", args->oauth_store,
                     "use the OAuth access token of this token store (smtpauth token --store), "
@@ -237,8 +241,9 @@ void add_probe_command(CLI::App& app, Action& action) {
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
     cmd->footer(
-        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command; "
-        "-n reads ~/.netrc; without any, the password is asked for on the terminal.\n"
+        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command;\n"
+        "-n reads ~/.netrc; without any, the password is asked for on the terminal. With both a\n"
+        "password and a token, --mech all gives each mechanism the secret it takes.\n"
         "Exit status: 0 ok, 64 usage, 68 resolve, 69 connect, 75 timeout, 76 protocol,\n"
         "77 credentials rejected, 80 TLS, 81 certificate not trusted, 82 no usable mechanism.\n"
         "\n"

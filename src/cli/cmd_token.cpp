@@ -337,6 +337,17 @@ void add_token_command(CLI::App& app, Action& action) {
                   "print token type, scopes, expiry, JWT claims and warnings as JSON (token "
                   "masked)");
     cmd->add_flag("--show-secrets", args->show_secrets, "with --json, show the tokens");
+    cmd->footer(
+        "Without --flow: the store's token (refreshed when it expires within 60 s), else Google\n"
+        "browser, Microsoft device. Secrets never need the command line (--client-secret-*).\n"
+        "Exit status: 0 ok, 64 usage, 65 store not private, 75 timeout, 76 identity provider\n"
+        "broke the protocol, 77 refused (explained, with a hint), 81 certificate not trusted.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth token --provider microsoft --client-id APP-ID --store "
+        "~/.config/smtpauth/a.json\n"
+        "  smtpauth token --store ~/.config/smtpauth/a.json --json\n"
+        "  smtpauth token --provider google --client-id ID --client-secret-file F --store s.json");
     cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

@@ -107,7 +107,21 @@ std::optional<std::string> explain_parse_error(const CLI::App& app, int argc, ch
         command = sub->get_name();
         break;
     }
-    if (sub == nullptr) return std::nullopt;
+    if (sub == nullptr) {
+        const std::vector<std::string> top = long_option_names(app);
+        for (int j = 1; j < argc; ++j) {
+            std::string name(
+                std::string_view(argv[j]).substr(0, std::string_view(argv[j]).find('=')));
+            if (name.size() > 1 && name[0] == '-' &&
+                std::find(top.begin(), top.end(), name) == top.end())
+                return "unknown option " + codec::escape_for_display(name) +
+                       " (options go after the command: smtpauth COMMAND OPTIONS)";
+        }
+        std::string all;
+        for (const CLI::App* s : app.get_subcommands([](const CLI::App*) { return true; }))
+            all += (all.empty() ? "" : ", ") + s->get_name();
+        return "a command is required: " + all;
+    }
 
     // Its options: the first word that looks like an option and is not one.
     const std::vector<std::string> known = long_option_names(*sub);

@@ -15,8 +15,8 @@ sys.path.insert(0, os.path.join(os.environ.get("SMTPAUTH_SOURCE_DIR", os.path.jo
 
 import unittest  # noqa: E402
 
-from hostile_harness import PASSWORD, USER, HostileCase, good_context  # noqa: E402
-from hostile_server import ImapScript, Pop3Script, SmtpScript, b64  # noqa: E402
+from scripted_server import PASSWORD, USER, ProbeCase, good_context  # noqa: E402
+from scripted_server import ImapScript, Pop3Script, SmtpScript, b64  # noqa: E402
 
 BAD_B64 = b"=?not*base64!!=="
 SALT = base64.b64encode(b"hostile-salt-16b")
@@ -30,7 +30,7 @@ def next_line(s):
     return s.readline()
 
 
-class Refused(HostileCase):
+class Refused(ProbeCase):
     def test_504_every_mechanism_is_not_looped(self):
         ctx = good_context()
         offered = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")
@@ -50,7 +50,7 @@ class Refused(HostileCase):
                     self.assertEqual(len(sent), 1, sent)
 
 
-class Cancel(HostileCase):
+class Cancel(ProbeCase):
     """An undecodable or oversized challenge is answered with "*" (and nothing secret)."""
 
     def smtp_challenge(self, challenge, mech):
@@ -157,7 +157,7 @@ def good_first(cnonce):
     return b"r=" + cnonce + b"srvpart,s=" + SALT + b",i=4096"
 
 
-class ScramAbuse(HostileCase):
+class ScramAbuse(ProbeCase):
     def run_case(self, **kw):
         ctx = good_context()
         server = self.serve(SmtpScript(ctx, caps_tls=caps("SCRAM-SHA-256"),
@@ -218,7 +218,7 @@ class ScramAbuse(HostileCase):
         self.assertRegex(r.text(), r"(?i)verif|proof|signature|v=")
 
 
-class NotAdvertised(HostileCase):
+class NotAdvertised(ProbeCase):
     def test_no_usable_mechanism(self):
         ctx = good_context()
         server = self.serve(SmtpScript(ctx, caps_tls=caps("XOAUTH2", "OAUTHBEARER")))

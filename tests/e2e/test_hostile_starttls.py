@@ -12,8 +12,8 @@ sys.path.insert(0, os.path.join(os.environ.get("SMTPAUTH_SOURCE_DIR", os.path.jo
 
 import unittest  # noqa: E402
 
-from hostile_harness import HostileCase, good_context  # noqa: E402
-from hostile_server import (ImapScript, Pop3Script, SmtpScript, SMTP_CAPS_CLEAR,  # noqa: E402
+from scripted_server import ProbeCase, good_context  # noqa: E402
+from scripted_server import (ImapScript, Pop3Script, SmtpScript, SMTP_CAPS_CLEAR,  # noqa: E402
                             POP3_CAPA_CLEAR, pop3_capa, smtp_reply)
 
 INJECTION = r"(?i)inject"
@@ -27,7 +27,7 @@ def then_handshake(context):
     return attempt
 
 
-class StartTlsInjection(HostileCase):
+class StartTlsInjection(ProbeCase):
     """Bytes after the go-ahead, in the same write, must abort the probe before TLS."""
 
     def check(self, server, result):
@@ -99,7 +99,7 @@ class StartTlsInjection(HostileCase):
         self.check(server, self.probe(server, f"pop3://127.0.0.1:{server.port}"))
 
 
-class StartTlsStripping(HostileCase):
+class StartTlsStripping(ProbeCase):
     """STARTTLS missing or refused: failure before any credential, exit 80, no fallback."""
 
     def check(self, server, result, message):
@@ -208,7 +208,7 @@ class StartTlsStripping(HostileCase):
         self.check(server, self.probe(server, f"pop3://127.0.0.1:{server.port}"), "STLS")
 
 
-class PreTlsStateDiscarded(HostileCase):
+class PreTlsStateDiscarded(ProbeCase):
     """Capabilities learnt before TLS are not reused (RFC 3207 §4.2): the TLS list decides."""
 
     def test_smtp_mechanisms_only_before_tls(self):

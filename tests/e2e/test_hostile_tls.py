@@ -13,8 +13,8 @@ sys.path.insert(0, os.path.join(os.environ.get("SMTPAUTH_SOURCE_DIR", os.path.jo
 
 import unittest  # noqa: E402
 
-from hostile_harness import HostileCase, pki  # noqa: E402
-from hostile_server import SmtpScript, server_context  # noqa: E402
+from scripted_server import ProbeCase, pki  # noqa: E402
+from scripted_server import SmtpScript, server_context  # noqa: E402
 
 # leaf name -> what the error must say (OpenSSL's X509 verify reasons or ours)
 CERT_CASES = {
@@ -31,7 +31,7 @@ def context_for(name, **kw):
     return server_context(cert, key, **kw)
 
 
-class Certificates(HostileCase):
+class Certificates(ProbeCase):
     def test_fixture_is_good(self):
         """Premise: the good leaf verifies, so every failure below is the intended one."""
         server = self.serve(SmtpScript(), implicit_tls=context_for("good"))
@@ -78,7 +78,7 @@ class Certificates(HostileCase):
         self.assert_no_secret_sent(server)
 
 
-class OldProtocols(HostileCase):
+class OldProtocols(ProbeCase):
     def server_for(self, version):
         try:
             ctx = context_for("good", weak=True, max_version=version)

@@ -226,6 +226,14 @@ class NetrcAgainstDovecot(unittest.TestCase):
         self.assertEqual(proc.returncode, NO_INPUT)
         self.assertIn("cannot read netrc file", proc.stderr.decode())
 
+    def test_entry_without_login_needs_user(self):
+        path = self.netrc("default password \"%s\"\n" % INFO["users"]["alice"])
+        proc = self.probe("--netrc-file", path)
+        self.assertEqual(proc.returncode, USAGE)
+        self.assertIn("has no login: give --user", proc.stderr.decode())
+        r = self.report(self.probe("--netrc-file", path, "-u", "alice"), 0)
+        self.assertEqual(r["auth"]["result"], "accepted")
+
     def test_malformed_file_never_quotes_the_secret(self):
         path = self.netrc("machine %s login alice hunter2\n" % INFO["host"])
         proc = self.probe("--netrc-file", path)
