@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "smtpauth/error.hpp"
+#include "smtpauth/oauth.hpp"
 #include "smtpauth/sasl/registry.hpp"
 
 namespace smtpauth::cli {
@@ -29,6 +30,9 @@ void add_credential_options(CLI::App& command, CredentialArgs& a) {
     add_secret_options(command, a.password, "password");
     add_secret_options(command, a.token, "OAuth bearer token");
     add_netrc_options(command, a.netrc);
+    command.add_option("--oauth-store", a.oauth_store,
+                       "use the OAuth access token of this token store (smtpauth token --store), "
+                       "refreshed when it expires within 60 s");
 }
 
 void read_credentials(CredentialArgs& a, probe::ProbeOptions& o) {
@@ -45,10 +49,20 @@ void read_credentials(CredentialArgs& a, probe::ProbeOptions& o) {
     const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
     if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
         throw Error(ErrorKind::usage, "a password or token needs --user (-u)");
+    if (!a.oauth_store.empty()) {
+        if (has_explicit_secret(a.password) || has_explicit_secret(a.token) || netrc)
+            throw Error(ErrorKind::usage, "--oauth-store replaces --password, --token and --netrc");
+        if (a.user.empty()) throw Error(ErrorKind::usage, "--oauth-store needs --user (-u)");
+    }
     if (a.user.empty()) return;
 
     o.user = a.user;
     o.authzid = a.authzid;
+    if (!a.oauth_store.empty()) {
+        o.credential = CredentialKind::token;
+        o.secret = oauth::token_from_store(a.oauth_store).access_token.clone();
+        return;
+    }
     const bool token = wants_token(a, o.mech);
     SecretSource& src = token ? a.token : a.password;
     if (netrc && !netrc->password.empty() && !has_explicit_secret(src))
