@@ -186,7 +186,11 @@ Error silent_server(const Error& e, const FailureContext& c) {
                                    std::string(speaker_name(who)) +
                                    " with a delayed greeting; a longer --timeout may help)");
     std::string msg = std::string(e.what()) + " (" + head + ")";
-    if (in(kImplicitTlsPorts, t.port))
+    if (c.channel && c.channel->is_tls())
+        msg +=
+            ": the server says nothing after the TLS handshake; it may speak a client-first "
+            "protocol such as HTTPS (check the port)";
+    else if (in(kImplicitTlsPorts, t.port))
         msg += ": port " + port +
                " is the implicit-TLS port, where the server waits for the TLS handshake; use " +
                implicit_url;

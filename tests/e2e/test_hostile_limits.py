@@ -59,6 +59,7 @@ class Limits(ProbeCase):
                 server = self.serve(raw_greeting(prefix + b"A" * (1 << 20), then_wait=10))
                 r = self.probe(server, f"{proto}://127.0.0.1:{server.port}")
                 self.check_protocol(server, r, "greeting", r"(?i)line|long|limit|exceed")
+                self.assertLess(len(r.stdout), 10000, "the output is bounded too")
 
     def test_endless_multiline(self):
         cases = (
@@ -87,7 +88,7 @@ class Limits(ProbeCase):
             endless(b"250-hostile.test\r\n", b"250-X-FILLER-%08d\r\n")(s)
         server = self.serve(scenario)
         r = self.probe(server, f"smtp://127.0.0.1:{server.port}")
-        self.check_protocol(server, r, "capabilities", r"(?i)lines|limit|more than|exceed|too")
+        self.check_protocol(server, r, "capabilities", r"lines in one reply")
 
     def test_imap_endless_untagged(self):
         def scenario(s):
@@ -190,7 +191,8 @@ class UntrustedText(ProbeCase):
                     server = self.serve(script)
                     r = self.probe(server, f"{proto}://127.0.0.1:{server.port}",
                                    json_out=False, extra=mode)
-                    self.assertIn(r.status, (76, 77), r.text())
+                    # The greeting's control characters break the reply grammar (76).
+                    self.assertEqual(r.status, 76, r.text())
                     self.assert_clean_output(r)
                     self.assert_no_secret_in_output(r)
                     # The report or the failure line (stderr) shows it, escaped.

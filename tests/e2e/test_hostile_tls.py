@@ -73,7 +73,8 @@ class Certificates(ProbeCase):
         ctx = context_for("rsa1024", weak=True)
         server = self.serve(SmtpScript(), implicit_tls=ctx)
         r = self.probe(server, f"smtps://127.0.0.1:{server.port}")
-        self.assertIn(r.status, (80, 81), r.text())
+        # OpenSSL's security level 2 refuses the 1024-bit key in verification (81).
+        self.assertEqual(r.status, 81, r.text())
         self.assertRegex(r.text(), r"(?i)key too small|weak|small|1024|security level")
         self.assert_no_secret_sent(server)
 

@@ -31,6 +31,12 @@ A scenario (one per connection, as many connections as come until stop()):
     srv.start(); ...; srv.stop()    # or `with ScriptedServer(...) as srv:`
     srv.sessions[0].commands("AUTH") / srv.all_cleartext()
 
+The harness of the probe tests is here too: ProbeCase (a unittest.TestCase) has serve(),
+probe() (runs `smtpauth probe` with the test CA, a user and a password from the environment)
+and the assertions every case makes (exact exit status, stage, kind and message; no
+credential on the wire before TLS; no raw control character in the output); pki() is the
+certs.make_pki() set, made once per process.
+
 or as a program (others' tests may prefer a process):
 
     scripted_server.py --script steps.json [--tls implicit] --cert C --key K \\
