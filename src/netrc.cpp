@@ -1,6 +1,7 @@
 // The .netrc file as curl and ftp(1) read it: machine/default entries with login and password.
 #include "smtpauth/netrc.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -29,9 +30,12 @@ class Tokenizer {
     std::optional<std::string> next() {
         skip_space_and_comments();
         if (pos_ >= text_.size()) return std::nullopt;
+        // Sized before filling: a growing string would leave pieces of a password in freed
+        // memory.
         std::string token;
         if (text_[pos_] == '"') {
             ++pos_;
+            token.reserve(std::min<std::size_t>(text_.size() - pos_, 65536));
             for (;;) {
                 if (pos_ >= text_.size())
                     throw Error(ErrorKind::bad_input, "netrc: unterminated quoted string");
@@ -45,8 +49,10 @@ class Tokenizer {
             }
             return token;
         }
-        while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_])))
-            token.push_back(text_[pos_++]);
+        std::size_t end = pos_;
+        while (end < text_.size() && !std::isspace(static_cast<unsigned char>(text_[end]))) ++end;
+        token.assign(text_.substr(pos_, end - pos_));
+        pos_ = end;
         return token;
     }
 

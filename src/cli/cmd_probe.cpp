@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/secret_input.hpp"
+#include "cli/credential_options.hpp"
 #include "cli/suggest.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
@@ -33,11 +33,7 @@ struct ProbeArgs {
     double connect_timeout = 10;
     double timeout = 15;
     double deadline = 60;
-    std::string user;
-    std::string authzid;
-    SecretSource password{"password"};
-    SecretSource token{"token"};
-    NetrcSource netrc;
+    CredentialArgs credentials;
     std::string mech;
     bool allow_plaintext_auth = false;
     bool verbose = false;
@@ -70,13 +66,6 @@ std::string default_ehlo() {
               c == '-' || c == '.'))
             return "localhost";
     return name;
-}
-
-bool wants_token(const ProbeArgs& a) {
-    if (has_explicit_secret(a.password)) return false;
-    if (has_explicit_secret(a.token)) return true;
-    if (const auto* info = sasl::find_mechanism(a.mech)) return info->traits.needs_token;
-    return false;
 }
 
 // -q: one line on success (the failure line goes to stderr as always).
@@ -124,35 +113,7 @@ int run(ProbeArgs& a) {
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
         throw Error(ErrorKind::usage, unknown_mechanism_message(a.mech, true));
 
-    // netrc (curl's rules): the login fills a missing --user, the password a missing secret.
-    std::optional<NetrcEntry> netrc;
-    if (netrc_requested(a.netrc)) {
-        netrc = read_netrc(a.netrc, o.target.host, a.user);
-        if (a.user.empty()) a.user = netrc->login;
-        if (a.user.empty())
-            throw Error(ErrorKind::usage, "the netrc entry for '" + o.target.host +
-                                              "' has no login: give --user (-u)");
-    }
-    const bool both = has_explicit_secret(a.password) && has_explicit_secret(a.token);
-    if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
-        throw Error(ErrorKind::usage, "a password or token needs --user (-u)");
-    if (!a.user.empty()) {
-        o.user = a.user;
-        o.authzid = a.authzid;
-        bool token = wants_token(a);
-        SecretSource& src = token ? a.token : a.password;
-        if (netrc && !netrc->password.empty() && !has_explicit_secret(src))
-            o.secret = std::move(netrc->password);
-        else
-            o.secret =
-                read_secret(src, token ? "Token for " + a.user : "Password for " + a.user, false);
-        o.credential = token ? CredentialKind::token : CredentialKind::password;
-        // A password and a token: each mechanism gets the secret it takes (--mech all).
-        if (both) {
-            o.credential = CredentialKind::password_and_token;
-            o.token = read_secret(a.token, "Token for " + a.user, false);
-        }
-    }
+    read_credentials(a.credentials, o);
 
     ProbeReport report = run_probe(o);
     o.secret.wipe();
@@ -212,11 +173,7 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("--connect-timeout", args->connect_timeout, "seconds to connect (default 10)");
     cmd->add_option("--timeout", args->timeout, "seconds per step (default 15)");
     cmd->add_option("--deadline", args->deadline, "seconds for the whole probe (default 60)");
-    cmd->add_option("-u,--user", args->user, "authentication identity; without it, no AUTH");
-    cmd->add_option("--authzid", args->authzid, "authorization identity (act as)");
-    add_secret_options(*cmd, args->password, "password");
-    add_secret_options(*cmd, args->token, "OAuth bearer token");
-    add_netrc_options(*cmd, args->netrc);
+    add_credential_options(*cmd, args->credentials);
     cmd->add_option("--mech", args->mech,
                     "use this mechanism, or 'all' to try each usable one on its own connection");
     cmd->add_flag("--allow-plaintext-auth", args->allow_plaintext_auth,

@@ -3,6 +3,7 @@
 #include "cli/secret_input.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,19 +103,21 @@ Secret run_command(const SecretSource& source) {
         ::_exit(127);
     }
     ::close(fds[1]);
+    // Reserved once: a growing string would leave copies of the secret in freed memory.
     std::string output;
+    output.reserve(kMaxInputLine);
     char buf[4096];
     bool too_long = false;
     for (;;) {
         ssize_t n = ::read(fds[0], buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
-        if (output.size() < kMaxInputLine)
+        if (output.size() + static_cast<std::size_t>(n) <= kMaxInputLine)
             output.append(buf, static_cast<std::size_t>(n));
         else
             too_long = true;
     }
-    std::memset(buf, 0, sizeof buf);
+    OPENSSL_cleanse(buf, sizeof buf);
     ::close(fds[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -155,7 +158,7 @@ void remember_arguments(int argc, char** argv) {
 
 void add_secret_options(CLI::App& command, SecretSource& source, std::string_view description) {
     const std::string& what = source.what;
-    const std::string desc(description);
+    const std::string desc = description.empty() ? what : std::string(description);
     command
         .add_option("--" + what, source.value,
                     desc + " (discouraged: visible in ps; prefer the options below)")
@@ -283,6 +286,7 @@ NetrcEntry read_netrc(const NetrcSource& source, std::string_view host, std::str
                         "')");
     }
     std::string text;
+    text.reserve(kMaxInputLine + 4096);  // never reallocated: no stray copies of passwords
     char buf[4096];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
@@ -302,7 +306,7 @@ NetrcEntry read_netrc(const NetrcSource& source, std::string_view host, std::str
             throw Error(ErrorKind::bad_input, "netrc file '" + path + "' is larger than 1 MiB");
         }
     }
-    std::memset(buf, 0, sizeof buf);
+    OPENSSL_cleanse(buf, sizeof buf);
     ::close(fd);
     std::optional<NetrcEntry> entry;
     try {

@@ -29,8 +29,9 @@ struct SecretSource {
 };
 
 // Adds --<what>, --<what>-file, --<what>-env, --<what>-stdin, --<what>-cmd and
-// --<what>-prompt to the command. `description` says what the secret is for (help text).
-void add_secret_options(CLI::App& command, SecretSource& source, std::string_view description);
+// --<what>-prompt to the command. `description` says what the secret is for (help text;
+// default: the name).
+void add_secret_options(CLI::App& command, SecretSource& source, std::string_view description = {});
 
 // True when any source was given on the command line (the prompt included).
 bool has_explicit_secret(const SecretSource& source);

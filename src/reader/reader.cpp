@@ -102,6 +102,26 @@ const Format& detect(std::span<const std::string> lines) {
     return best_score >= 4 ? *best : format_table()[0];
 }
 
+// Message kinds that are the transcript's surroundings, not a SASL message or a credential
+// explained: they do not count for the exit status.
+bool is_surrounding_kind(sasl::MessageKind kind) {
+    using K = sasl::MessageKind;
+    switch (kind) {
+        case K::skipped:
+        case K::reply:
+        case K::command:
+        case K::unreadable:
+        case K::unknown:
+        case K::body:
+        case K::capabilities:
+        case K::tool_output:
+        case K::config:
+            return true;
+        default:
+            return false;
+    }
+}
+
 // Consecutive tool lines that are not protocol become one short message.
 void add_chatter(const std::vector<std::size_t>& chatter, std::string_view format,
                  std::vector<sasl::DecodedMessage>& out, const std::vector<bool>& used) {
@@ -201,7 +221,7 @@ ReadResult read_transcript(std::span<const std::string> lines, const ReadOptions
     std::stable_sort(result.decoded.checkable.begin(), result.decoded.checkable.end(),
                      [](const auto& a, const auto& b) { return a.line < b.line; });
     for (const auto& m : messages)
-        if (!sasl::is_surrounding_kind(m.kind)) ++result.explained;
+        if (!is_surrounding_kind(m.kind)) ++result.explained;
     return result;
 }
 

@@ -520,23 +520,6 @@ DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOption
     return result;
 }
 
-bool is_surrounding_kind(MessageKind kind) {
-    switch (kind) {
-        case MessageKind::skipped:
-        case MessageKind::reply:
-        case MessageKind::command:
-        case MessageKind::unreadable:
-        case MessageKind::unknown:
-        case MessageKind::body:
-        case MessageKind::capabilities:
-        case MessageKind::tool_output:
-        case MessageKind::config:
-            return true;
-        default:
-            return false;
-    }
-}
-
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint,
                                TokenDirection direction, const DecodeOptions& options) {
     Exchange ex;

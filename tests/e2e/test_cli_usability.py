@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 from scripted_server import ScriptedServer, make_self_signed_cert  # noqa: E402
 
 USAGE = 64
-COMMANDS = ("gen", "decode", "probe")
+COMMANDS = ("gen", "decode", "probe", "token")
 
 
 def err(proc):
@@ -32,7 +32,7 @@ class DidYouMean(unittest.TestCase):
         self.assertEqual(proc.stdout, b"")
         self.assertEqual(err(proc),
                          "smtpauth: unknown command 'genn'; did you mean 'gen'? "
-                         "Commands: gen, decode, probe (see 'smtpauth --help')\n")
+                         "Commands: gen, decode, probe, token (see 'smtpauth --help')\n")
         self.assertIn("did you mean 'probe'", err(run(["prbe", "x"])))
         self.assertIn("did you mean 'decode'", err(run(["decod"])))
 
@@ -40,12 +40,12 @@ class DidYouMean(unittest.TestCase):
         proc = run(["frobnicate"])
         self.assertEqual(proc.returncode, USAGE)
         self.assertNotIn("did you mean", err(proc))
-        self.assertIn("commands: gen, decode, probe", err(proc))
+        self.assertIn("commands: gen, decode, probe, token", err(proc))
 
     def test_no_command_and_top_level_unknown_option(self):
         proc = run([])
         self.assertEqual(proc.returncode, USAGE)
-        self.assertEqual(err(proc), "smtpauth: a command is required: gen, decode, probe "
+        self.assertEqual(err(proc), "smtpauth: a command is required: gen, decode, probe, token "
                                     "(see 'smtpauth --help')\n")
         proc = run(["-x"])
         self.assertEqual(proc.returncode, USAGE)

@@ -149,10 +149,6 @@ DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOption
 DecodeResult decode_numbered_lines(std::span<const NumberedLine> lines,
                                    const DecodeOptions& options = {});
 
-// Message kinds that are not part of a SASL exchange or a credential: the transcript's
-// surroundings. Everything else counts as explained.
-bool is_surrounding_kind(MessageKind kind);
-
 // Explains one decoded SASL payload without context (recognition by content only).
 // Used for round-trip tests and for callers that already hold raw bytes.
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint = {},

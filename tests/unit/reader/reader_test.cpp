@@ -92,7 +92,7 @@ TEST_SUITE("smtpauth::reader") {
         CHECK(find_kind(r, "body")->line == 2);
     }
 
-    TEST_CASE("IMAP LOGIN with literals is one credential; the go-ahead is no challenge") {
+    TEST_CASE("IMAP LOGIN with literals is one credential, the go-ahead no challenge") {
         auto r = read({"a LOGIN {5}", "+ OK", "carol {4}", "+ OK", "p\"w\\", "a OK"});
         auto* cred = find_kind(r, "credential");
         REQUIRE(cred);
