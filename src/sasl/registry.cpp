@@ -15,8 +15,8 @@ namespace {
 
 // Every mechanism, strongest first: one line each. A mechanism's traits, client, explain and
 // check functions are all in its own file, src/sasl/mech_<name>.cpp.
-const std::array<MechanismInfo, 13>& table() {
-    static const std::array<MechanismInfo, 13> kTable{
+std::span<const MechanismInfo> table() {
+    static const std::array kTable{
         detail::kScramSha256Plus, detail::kScramSha256, detail::kScramSha1Plus, detail::kScramSha1,
         detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kPlain,
         detail::kLogin,           detail::kOAuthBearer, detail::kXOAuth2,       detail::kExternal,
