@@ -41,6 +41,7 @@ struct ProbeArgs {
     bool verbose = false;
     bool show_secrets = false;
     bool json = false;
+    bool no_mailbox_check = false;
 };
 
 bool is_all(std::string_view mech) {
@@ -98,6 +99,7 @@ int run(ProbeArgs& a) {
     o.deadline = seconds(a.deadline, "--deadline");
     o.mech = a.mech;
     o.allow_plaintext_auth = a.allow_plaintext_auth;
+    o.mailbox_check = !a.no_mailbox_check;
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
         throw Error(ErrorKind::usage, "unknown mechanism '" + a.mech + "'");
 
@@ -186,6 +188,8 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
+    cmd->add_flag("--no-mailbox-check", args->no_mailbox_check,
+                  "IMAP/POP3: skip EXAMINE INBOX / STAT after a successful AUTH");
     cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

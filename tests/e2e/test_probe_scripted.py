@@ -110,7 +110,7 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(self.client_lines(srv, tls=False), ["EHLO client.test", "STARTTLS"])
         self.assertEqual(self.client_lines(srv, tls=True),
                          ["EHLO client.test", "AUTH PLAIN " + PLAIN_IR, "QUIT"])
-        self.assertEqual(doc["schema_version"], 1)
+        self.assertEqual(doc["schema_version"], 2)
         self.assertEqual(doc["target"], {"input": "127.0.0.1:%d" % srv.port, "host": "127.0.0.1",
                                          "port": srv.port, "protocol": "smtp",
                                          "tls_mode": "starttls"})
