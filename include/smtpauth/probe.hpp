@@ -150,8 +150,8 @@ struct MailboxReport {
 // A server reply as reported: code, enhanced status (RFC 3463) and text.
 struct ReplyReport {
     int code = 0;
-    std::string enhanced;  // "5.7.1" or ""
-    std::string text;      // untrusted, lines joined by '\n'
+    std::string enhanced;             // "5.7.1" or ""
+    std::string text;                 // untrusted, lines joined by '\n'
     std::optional<std::string> hint;  // plain words for a well-known refusal
 };
 
@@ -251,8 +251,7 @@ ProbeReport run_send(const SendOptions& options);
 std::optional<std::string> mailbox_hint(std::string_view server_reply);
 
 // Plain words for a well-known SMTP refusal (530 5.7.0, SendAsDenied, relay denied, ...).
-std::optional<std::string> refusal_hint(int code, std::string_view enhanced,
-                                        std::string_view text);
+std::optional<std::string> refusal_hint(int code, std::string_view enhanced, std::string_view text);
 
 // The exit status for the report (contract: 0, 77, 82, or the error kind's code).
 int exit_status(const ProbeReport& report);

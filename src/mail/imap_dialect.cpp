@@ -156,7 +156,8 @@ class ImapDialect final : public Dialect {
             }
         });
         st.ok = done.status == "OK";
-        st.reply = done.tag + " " + done.status + (done.code.empty() ? "" : " [" + done.code + "]") +
+        st.reply = done.tag + " " + done.status +
+                   (done.code.empty() ? "" : " [" + done.code + "]") +
                    (done.text.empty() ? "" : " " + done.text);
         if (!st.ok) st.messages.reset();
         return st;

@@ -255,8 +255,9 @@ std::string queue_id(const SmtpReply& reply) {
     static const std::regex gmail(R"(OK\s+\d+\s+(\S+)\s+-\s+gsmtp)");
     static const std::regex exchange(R"((<[^>\s]+>).*Queued mail for delivery)", std::regex::icase);
     static const std::regex exim(R"(\bid=([A-Za-z0-9-]+))");
-    static const std::regex sendmail(R"(^(?:\d\.\d{1,3}\.\d{1,3}\s+)?(\S+)\s+Message accepted)",
-                                     std::regex::icase);
+    static const std::regex sendmail(
+        R"(^(?:\d\.\d{1,3}\.\d{1,3}\s+)?((?!\d\.\d{1,3}\.\d)\S+)\s+Message accepted)",
+        std::regex::icase);
     static const std::regex bracketed(R"((<[^>\s]+>))");
     for (const auto* re : {&postfix, &gmail, &exchange, &exim, &sendmail, &bracketed}) {
         std::smatch m;

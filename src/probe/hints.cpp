@@ -65,8 +65,7 @@ constexpr RefusalRow kRefusals[] = {
     {554, "5.7.1", "relay",
      "relay denied: the server does not relay for this sender or client; authenticate "
      "(--user) or send to a domain the server is responsible for"},
-    {552, "5.3.4", "",
-     "the message is larger than the server accepts; send a smaller one"},
+    {552, "5.3.4", "", "the message is larger than the server accepts; send a smaller one"},
     {421, "4.7.0", "",
      "the server is refusing connections for now (too many connections or messages from "
      "this client); wait and try again later"},

@@ -62,7 +62,10 @@ class Session {
   public:
     Session(const ProbeOptions& o, std::string request, ProbeReport& report,
             Stage after_stage = Stage::quit, const AfterStage* after = nullptr)
-        : o_(o), request_(std::move(request)), rep_(report), after_stage_(after_stage),
+        : o_(o),
+          request_(std::move(request)),
+          rep_(report),
+          after_stage_(after_stage),
           after_(after) {}
 
     // Runs the whole sequence; fills usable_out with every mechanism the credentials allow.
@@ -220,7 +223,8 @@ class Session {
 
         if (after_ && *after_ && !rep_.error) {
             stage_ = after_stage_;
-            SessionContext ctx{*channel_, *dialect_, caps, transcript_, rep_, [this] { return step(); }};
+            SessionContext ctx{*channel_,   *dialect_, caps,
+                               transcript_, rep_,      [this] { return step(); }};
             if (!(*after_)(ctx)) return;
         }
 
@@ -336,10 +340,10 @@ bool mailbox_check(SessionContext& ctx) {
     m.octets = st->octets;
     m.server_reply = st->reply;
     if (st->ok) {
-        ctx.transcript.add(Direction::info,
-                           "mailbox reachable" + (st->messages ? ": " + std::to_string(*st->messages) +
-                                                                      " messages"
-                                                                : std::string()));
+        ctx.transcript.add(
+            Direction::info,
+            "mailbox reachable" + (st->messages ? ": " + std::to_string(*st->messages) + " messages"
+                                                : std::string()));
     } else {
         m.hint = mailbox_hint(st->reply);
         ctx.report.error =

@@ -148,7 +148,8 @@ void print_send(std::ostream& out, const probe::SendReport& s) {
     out << "  MAIL FROM:<" << escape_for_display(s.from) << ">\n";
     if (s.mail) print_reply(out, "    ", *s.mail);
     for (const auto& r : s.recipients) {
-        out << "  RCPT TO:<" << escape_for_display(r.address) << "> (" << upper(probe::recipient_kind_name(r.kind))
+        out << "  RCPT TO:<" << escape_for_display(r.address) << "> ("
+            << upper(probe::recipient_kind_name(r.kind))
             << "): " << (!r.reply ? "not answered" : (r.accepted ? "accepted" : "REFUSED")) << '\n';
         if (r.reply) print_reply(out, "    ", *r.reply);
     }
@@ -157,7 +158,8 @@ void print_send(std::ostream& out, const probe::SendReport& s) {
         out << "Message:      " << s.message_bytes << " bytes, " << s.encoding
             << (s.message_id.empty() ? "" : ", Message-ID " + s.message_id) << '\n';
     if (s.data && s.data->code != 354) print_reply(out, "  DATA: ", *s.data);
-    if (s.final_reply) print_reply(out, s.delivered ? "Accepted:     " : "Refused:      ", *s.final_reply);
+    if (s.final_reply)
+        print_reply(out, s.delivered ? "Accepted:     " : "Refused:      ", *s.final_reply);
     if (!s.queue_id.empty()) out << "Queue id:     " << escape_for_display(s.queue_id) << '\n';
 }
 

@@ -246,6 +246,49 @@ class TestDryRunAndRefusals(SendCase):
         self.assertNotIn(b"MAIL FROM", proc.stdout)
 
 
+class TestMailboxCheck(unittest.TestCase):
+    """probe's after-AUTH stage on IMAP and POP3 against the same Dovecot."""
+
+    def probe(self, target, *extra):
+        env = dict(os.environ, **{SECRET_ENV: INFO["users"]["alice"]})
+        proc = subprocess.run([BINARY, "probe", target, "--cafile", INFO["ca"], "--user", "alice",
+                               "--password-env", SECRET_ENV, "--json", "-v", *extra], env=env,
+                              capture_output=True, stdin=subprocess.DEVNULL, timeout=TIMEOUT,
+                              check=False)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return json.loads(proc.stdout)
+
+    def client(self, report):
+        return [e["text"] for e in report["transcript"] if e["dir"] == "C"]
+
+    def test_imap_examine_inbox(self):
+        for listener, scheme in (("imap", "imap"), ("imaps", "imaps")):
+            r = self.probe(f"{scheme}://{INFO['host']}:{INFO['ports'][listener]}")
+            m = r["mailbox"]
+            self.assertEqual(m["command"], "EXAMINE INBOX")
+            self.assertTrue(m["reachable"])
+            self.assertIsInstance(m["messages"], int)
+            self.assertTrue(any(c.endswith(" EXAMINE INBOX") for c in self.client(r)))
+
+    def test_pop3_stat(self):
+        for listener, scheme in (("pop3", "pop3"), ("pop3s", "pop3s")):
+            r = self.probe(f"{scheme}://{INFO['host']}:{INFO['ports'][listener]}")
+            m = r["mailbox"]
+            self.assertEqual(m["command"], "STAT")
+            self.assertTrue(m["reachable"])
+            self.assertIsInstance(m["octets"], int)
+            self.assertIn("STAT", self.client(r))
+
+    def test_no_mailbox_check(self):
+        r = self.probe(f"imap://{INFO['host']}:{INFO['ports']['imap']}", "--no-mailbox-check")
+        self.assertNotIn("mailbox", r)
+        self.assertFalse(any("EXAMINE" in c for c in self.client(r)))
+
+    def test_smtp_has_no_mailbox_check(self):
+        r = self.probe(url("submission"))
+        self.assertNotIn("mailbox", r)
+
+
 class TestUsage(unittest.TestCase):
     def run_usage(self, args):
         return subprocess.run([BINARY, "send", *args], capture_output=True,
