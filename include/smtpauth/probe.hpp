@@ -66,7 +66,8 @@ enum class Stage {
 };
 std::string_view stage_name(Stage s) noexcept;
 
-enum class CredentialKind { none, password, token };
+// password_and_token: both given; each mechanism takes the one it needs (--mech all).
+enum class CredentialKind { none, password, token, password_and_token };
 
 struct ProbeOptions {
     Target target;
@@ -84,7 +85,8 @@ struct ProbeOptions {
     std::string user;
     std::string authzid;
     CredentialKind credential = CredentialKind::none;
-    Secret secret;     // password or token, as `credential` says
+    Secret secret;     // password or token, as `credential` says (password_and_token: password)
+    Secret token;      // password_and_token only: the token
     std::string mech;  // "" = choose, "ALL" = every usable one, else a mechanism name
     bool allow_plaintext_auth = false;
     std::optional<std::string> client_nonce;  // tests only: fixed SCRAM nonce

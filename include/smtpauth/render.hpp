@@ -21,6 +21,10 @@ void probe_text(std::ostream& out, const probe::ProbeReport& report, const Rende
 // One JSON object (schema_version 1, see man smtpauth(1) "JSON OUTPUT") followed by a newline.
 void probe_json(std::ostream& out, const probe::ProbeReport& report, const RenderOptions& opts);
 
+// Text that may span lines (a multi-line server reply in a message), ready to print: every
+// line escaped for the terminal, lines after the first indented by `indent` spaces.
+std::string display_lines(std::string_view text, std::size_t indent);
+
 // The text of a transcript line as it may be shown: escaped, and redacted unless allowed.
 std::string transcript_line_text(const TranscriptEvent& e, bool show_secrets);
 

@@ -24,8 +24,7 @@ struct DecodeArgs {
     std::vector<std::string> inputs;
     bool json = false;
     bool show_secrets = false;
-    SecretSource check{"check-password", std::nullopt, {}, {}, false};
-    bool check_prompt = false;
+    SecretSource check{"check-password"};
 };
 
 // Reads standard input up to the total cap; one byte more than the cap means "too big".
@@ -88,12 +87,10 @@ std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin)
 int run_decode(DecodeArgs& args) {
     bool tokens_from_stdin = args.inputs.empty();
     for (const auto& in : args.inputs) tokens_from_stdin = tokens_from_stdin || in == "-";
-    bool checking = args.check_prompt || has_explicit_secret(args.check);
+    bool checking = has_explicit_secret(args.check);
     if (checking && tokens_from_stdin && (args.check.from_stdin || args.check.file == "-"))
         throw Error(ErrorKind::usage,
                     "--check-password-stdin: standard input already carries the tokens");
-    if (args.check_prompt && has_explicit_secret(args.check))
-        throw Error(ErrorKind::usage, "--check-password-prompt and another password source");
 
     bool used_stdin = false;
     std::vector<std::string> lines = collect_lines(args, used_stdin);
@@ -145,16 +142,18 @@ void add_decode_command(CLI::App& app, Action& action) {
     cmd->add_flag("--json", args->json, "Print one JSON object (schema_version 1)");
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "Show passwords, bearer tokens, CRAM digests, SCRAM proofs and JWT signatures");
-    cmd->add_option("--check-password", args->check.value,
-                    "Check whether this password produced the PLAIN, LOGIN, CRAM-* or SCRAM "
-                    "message (discouraged on the command line: use a file, variable or prompt)");
-    add_secret_options(*cmd, args->check);
-    cmd->add_flag("--check-password-prompt", args->check_prompt,
-                  "Ask for the password to check on the terminal, without echo");
+    add_secret_options(*cmd, args->check,
+                       "Check whether this password produced the PLAIN, LOGIN, CRAM-* or SCRAM "
+                       "message");
     cmd->footer(
         "Exit status: 0 decoded (and the password matches), 1 the password does NOT match, "
         "65 invalid input or nothing to check, 64 usage.\nInput caps: 1 MiB in total, 64 KiB "
-        "per line.");
+        "per line.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth decode AGFsaWNlAHMzY3JldA==\n"
+        "  smtpauth decode --check-password-prompt < session.log\n"
+        "  smtpauth probe -v -u alice mail.example.org | smtpauth decode --json -");
     cmd->callback([&action, args] { action = [args] { return run_decode(*args); }; });
 }
 

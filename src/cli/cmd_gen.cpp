@@ -10,6 +10,7 @@
 #include "cli/gen_protocol_line.hpp"
 #include "cli/gen_request.hpp"
 #include "cli/secret_input.hpp"
+#include "cli/suggest.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
@@ -34,8 +35,8 @@ struct GenArgs {
     std::string line;
     bool no_initial_response = false;
     bool json = false;
-    SecretSource password{"password", std::nullopt, {}, {}, false};
-    SecretSource token{"token", std::nullopt, {}, {}, false};
+    SecretSource password{"password"};
+    SecretSource token{"token"};
 
     // Option pointers, to tell "given empty" from "not given".
     CLI::Option* user_opt = nullptr;
@@ -83,9 +84,7 @@ GenRequest build_request(GenArgs& a) {
     GenRequest r;
     const sasl::MechanismInfo* info = sasl::find_mechanism(a.mechanism);
     if (info == nullptr) {
-        throw Error(ErrorKind::usage, "unknown mechanism '" +
-                                          codec::escape_for_display(a.mechanism) +
-                                          "'; known mechanisms: " + known_mechanisms());
+        throw Error(ErrorKind::usage, unknown_mechanism_message(a.mechanism, false));
     }
     r.mechanism = info;
     const std::string name(info->name);
@@ -159,7 +158,7 @@ GenRequest build_request(GenArgs& a) {
     // it (the object is ours and not const; only the accessor is).
     if (given(a.secret_opt)) {
         for (auto& copy : const_cast<CLI::results_t&>(a.secret_opt->results())) wipe_string(copy);
-        (t.needs_token ? a.token : a.password).value = std::move(a.secret);
+        (t.needs_token ? a.token : a.password).positional = std::move(a.secret);
     }
     const bool password_given = has_explicit_secret(a.password);
     const bool token_given = has_explicit_secret(a.token);
@@ -170,7 +169,7 @@ GenRequest build_request(GenArgs& a) {
         creds.secret = read_secret(a.password, prompt, /*allow_stdin_fallback=*/true);
     } else if (t.needs_token) {
         refuse(password_given, "--password-*", name,
-               "it takes a bearer token (--token-file, --token-env, --token-stdin)");
+               "it takes a bearer token (--token-file, --token-env, --token-cmd)");
         std::string prompt =
             creds.user.empty() ? "Token: " : "Bearer token for " + creds.user + ": ";
         creds.secret = read_secret(a.token, prompt, /*allow_stdin_fallback=*/true);
@@ -215,13 +214,13 @@ void add_gen_command(CLI::App& app, Action& action) {
                         "user name (authcid; EXTERNAL: authorization identity; ANONYMOUS: trace)");
     args->secret_opt = gen->add_option(
         "SECRET", args->secret,
-        "password or bearer token (better: --password-file/-env/-stdin or the prompt)");
+        "password or bearer token (better: --password-file/-env/-cmd or the prompt)");
     args->authzid_opt =
         gen->add_option("--authzid", args->authzid,
                         "authorization identity to act as (PLAIN, OAUTHBEARER, EXTERNAL, SCRAM)")
             ->type_name("ID");
-    add_secret_options(*gen, args->password);
-    add_secret_options(*gen, args->token);
+    add_secret_options(*gen, args->password, "password");
+    add_secret_options(*gen, args->token, "OAuth bearer token (XOAUTH2, OAUTHBEARER)");
     args->challenge_opt =
         gen->add_option(
                "--challenge", args->challenge,
@@ -258,7 +257,12 @@ void add_gen_command(CLI::App& app, Action& action) {
         "terminal without echo, or read from the first line of standard input when that is\n"
         "not a terminal. SCRAM without --client-nonce is interactive: it reads the server's\n"
         "messages from the terminal or standard input. Exit status: 0 ok, 64 usage, 65 bad\n"
-        "input, 66 unreadable file, 76 SCRAM server signature not verified.");
+        "input, 66 unreadable file or failing --*-cmd, 76 SCRAM server signature not verified.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth gen PLAIN alice --password-cmd 'pass show mail/alice'\n"
+        "  smtpauth gen XOAUTH2 alice@example.com --token-file ~/.cache/token --line smtp\n"
+        "  smtpauth gen CRAM-MD5 alice --challenge PDEyMzQ1QGV4YW1wbGUub3JnPg==");
     gen->callback([args, &action]() {
         action = [args]() {
             GenRequest request = build_request(*args);

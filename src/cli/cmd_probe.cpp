@@ -6,7 +6,8 @@
 #include <memory>
 
 #include "cli/command.hpp"
-#include "cli/secret_input.hpp"
+#include "cli/credential_options.hpp"
+#include "cli/suggest.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
 #include "smtpauth/probe.hpp"
@@ -32,13 +33,11 @@ struct ProbeArgs {
     double connect_timeout = 10;
     double timeout = 15;
     double deadline = 60;
-    std::string user;
-    std::string authzid;
-    SecretSource password{"password", std::nullopt, {}, {}, false};
-    SecretSource token{"token", std::nullopt, {}, {}, false};
+    CredentialArgs credentials;
     std::string mech;
     bool allow_plaintext_auth = false;
     bool verbose = false;
+    bool quiet = false;
     bool show_secrets = false;
     bool json = false;
     bool no_mailbox_check = false;
@@ -51,7 +50,8 @@ bool is_all(std::string_view mech) {
 
 std::chrono::milliseconds seconds(double s, const char* option) {
     if (!(s > 0) || s > 86400)
-        throw Error(ErrorKind::usage, std::string(option) + " must be between 0 and 86400 seconds");
+        throw Error(ErrorKind::usage,
+                    std::string(option) + " must be greater than 0 and at most 86400 seconds");
     return std::chrono::milliseconds(static_cast<long long>(s * 1000.0));
 }
 
@@ -69,16 +69,28 @@ std::string default_ehlo() {
     return name;
 }
 
-bool wants_token(const ProbeArgs& a) {
-    if (has_explicit_secret(a.token)) return true;
-    if (has_explicit_secret(a.password)) return false;
-    if (const auto* info = sasl::find_mechanism(a.mech)) return info->traits.needs_token;
-    return false;
+// -q: one line on success (the failure line goes to stderr as always).
+void print_verdict(const probe::ProbeReport& r) {
+    if (r.error) return;
+    std::cout << "OK: " << codec::escape_for_display(r.target.input);
+    if (r.all_mechanisms) {
+        std::size_t accepted = 0;
+        for (const auto& at : r.attempts) accepted += at.result == probe::AuthResult::accepted;
+        std::cout << ": " << accepted << " of " << r.attempts.size() << " mechanisms accepted";
+    } else if (r.auth.mechanism) {
+        std::cout << ": AUTH " << *r.auth.mechanism << " accepted";
+    } else {
+        std::cout << ": connected, " << r.offered.size()
+                  << " mechanisms offered, AUTH not attempted";
+    }
+    std::cout << '\n';
 }
 
 int run(ProbeArgs& a) {
     using namespace smtpauth::probe;
     if (a.ipv4 && a.ipv6) throw Error(ErrorKind::usage, "-4 and -6 exclude each other");
+    if (a.quiet && (a.verbose || a.json))
+        throw Error(ErrorKind::usage, "-q/--quiet excludes -v/--verbose and --json");
     std::optional<Protocol> protocol;
     if (!a.protocol.empty()) protocol = parse_protocol(a.protocol);
     std::optional<TlsMode> tls;
@@ -101,42 +113,32 @@ int run(ProbeArgs& a) {
     o.allow_plaintext_auth = a.allow_plaintext_auth;
     o.mailbox_check = !a.no_mailbox_check;
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
-        throw Error(ErrorKind::usage, "unknown mechanism '" + a.mech + "'");
+        throw Error(ErrorKind::usage, unknown_mechanism_message(a.mech, true));
 
-    if (has_explicit_secret(a.password) && has_explicit_secret(a.token))
-        throw Error(ErrorKind::usage, "give either a password or a token, not both");
-    if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
-        throw Error(ErrorKind::usage, "a password or token needs --user");
-    if (!a.user.empty()) {
-        o.user = a.user;
-        o.authzid = a.authzid;
-        bool token = wants_token(a);
-        SecretSource& src = token ? a.token : a.password;
-        if (src.value)
-            std::cerr << "smtpauth: warning: a " << src.what
-                      << " given on the command line is visible to other users (ps, shell "
-                         "history); prefer --"
-                      << src.what << "-file, --" << src.what << "-env or --" << src.what
-                      << "-stdin\n";
-        o.credential = token ? CredentialKind::token : CredentialKind::password;
-        o.secret =
-            read_secret(src, token ? "Token for " + a.user : "Password for " + a.user, false);
-    }
+    read_credentials(a.credentials, o);
 
     ProbeReport report = run_probe(o);
     o.secret.wipe();
+    o.token.wipe();
 
     render::RenderOptions ro;
     ro.verbose = a.verbose;
     ro.show_secrets = a.show_secrets;
     if (a.json)
         render::probe_json(std::cout, report, ro);
+    else if (a.quiet)
+        print_verdict(report);
     else
         render::probe_text(std::cout, report, ro);
     std::cout.flush();
     if (!std::cout) throw Error(ErrorKind::io, "cannot write to standard output");
-    if (report.error)
-        std::cerr << "smtpauth: " << codec::escape_for_display(report.error->message) << '\n';
+    // The failure line goes to stderr only (the text report above does not repeat it).
+    if (report.error) {
+        // Multi-line server text stays on separate lines, indented under the first.
+        const std::string label =
+            "smtpauth: FAILED at " + std::string(stage_name(report.error->stage)) + ": ";
+        std::cerr << label << render::display_lines(report.error->message, label.size()) << '\n';
+    }
     return exit_status(report);
 }
 
@@ -160,7 +162,8 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_flag("-4", args->ipv4, "IPv4 only");
     cmd->add_flag("-6", args->ipv6, "IPv6 only");
     cmd->add_option("--ehlo", args->ehlo, "EHLO name (default: this host's name)");
-    cmd->add_option("--cafile", args->cafile, "trust the CA certificates in this PEM file")
+    cmd->add_option("--cafile,--cacert", args->cafile,
+                    "trust the CA certificates in this PEM file (--cacert: curl's name)")
         ->check(CLI::ExistingFile);
     cmd->add_flag("--insecure", args->insecure,
                   "continue when the certificate does not verify (still reported)");
@@ -172,24 +175,31 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_option("--connect-timeout", args->connect_timeout, "seconds to connect (default 10)");
     cmd->add_option("--timeout", args->timeout, "seconds per step (default 15)");
     cmd->add_option("--deadline", args->deadline, "seconds for the whole probe (default 60)");
-    cmd->add_option("--user", args->user, "authentication identity; without it, no AUTH");
-    cmd->add_option("--authzid", args->authzid, "authorization identity (act as)");
-    cmd->add_option("--password", args->password.value,
-                    "password (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(*cmd, args->password);
-    cmd->add_option("--token", args->token.value,
-                    "OAuth bearer token (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(*cmd, args->token);
+    add_credential_options(*cmd, args->credentials);
     cmd->add_option("--mech", args->mech,
                     "use this mechanism, or 'all' to try each usable one on its own connection");
     cmd->add_flag("--allow-plaintext-auth", args->allow_plaintext_auth,
                   "with --tls none, allow mechanisms that reveal the password or token");
     cmd->add_flag("-v,--verbose", args->verbose, "show the transcript (secrets redacted)");
+    cmd->add_flag("-q,--quiet", args->quiet,
+                  "print only the verdict line (failures: the one line on stderr)");
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
     cmd->add_flag("--no-mailbox-check", args->no_mailbox_check,
                   "IMAP/POP3: skip EXAMINE INBOX / STAT after a successful AUTH");
+    cmd->footer(
+        "Secrets: --password-*/--token-* read a file, a variable, standard input or a command;\n"
+        "-n reads ~/.netrc; without any, the password is asked for on the terminal. With both a\n"
+        "password and a token, --mech all gives each mechanism the secret it takes.\n"
+        "Exit status: 0 ok, 64 usage, 68 resolve, 69 connect, 75 timeout, 76 protocol,\n"
+        "77 credentials rejected, 80 TLS, 81 certificate not trusted, 82 no usable mechanism.\n"
+        "\n"
+        "Examples:\n"
+        "  smtpauth probe mail.example.org\n"
+        "  smtpauth probe smtps://mail.example.org -u alice --password-cmd 'pass show mail'\n"
+        "  smtpauth probe imaps://outlook.office365.com -u bob@example.com --mech XOAUTH2 "
+        "--token-file tok");
     cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

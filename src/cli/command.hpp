@@ -16,6 +16,7 @@ using Action = std::function<int()>;
 void add_gen_command(CLI::App& app, Action& action);     // cmd_gen.cpp
 void add_decode_command(CLI::App& app, Action& action);  // cmd_decode.cpp
 void add_probe_command(CLI::App& app, Action& action);   // cmd_probe.cpp
+void add_token_command(CLI::App& app, Action& action);   // cmd_token.cpp
 void add_send_command(CLI::App& app, Action& action);    // cmd_send.cpp
 void add_session_command(CLI::App& app, Action& action);  // cmd_session.cpp
 

@@ -5,10 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <cstring>
 #include <iostream>
+#include <string>
 #include <string_view>
 
 #include "cli/command.hpp"
 #include "cli/secret_input.hpp"
+#include "cli/suggest.hpp"
 #include "smtpauth/error.hpp"
 
 namespace {
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
     forbid_core_dumps();
     using namespace smtpauth;
     cli::remember_arguments(argc, argv);
+    std::string help_hint;
     try {
         if (program_name(argv[0]) == "gen-auth") return cli::run_gen_auth(argc, argv);
 
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
         cli::add_gen_command(app, action);
         cli::add_decode_command(app, action);
         cli::add_probe_command(app, action);
+        cli::add_token_command(app, action);
         cli::add_send_command(app, action);
 
         try {
@@ -57,12 +61,21 @@ int main(int argc, char** argv) {
         } catch (const CLI::ParseError& e) {
             // --help and --version arrive here as "errors" with status 0.
             if (e.get_exit_code() == 0) return app.exit(e);
-            std::cerr << "smtpauth: " << e.what() << " (see 'smtpauth --help')\n";
+            std::string command;
+            auto explained = cli::explain_parse_error(app, argc, argv, command);
+            std::cerr << "smtpauth: " << (explained ? *explained : std::string(e.what()))
+                      << " (see 'smtpauth " << (command.empty() ? "" : command + " ")
+                      << "--help')\n";
             return exit_code(ErrorKind::usage);
         }
+        for (const CLI::App* sub : app.get_subcommands())
+            help_hint = " (see 'smtpauth " + sub->get_name() + " --help')";
         return action ? action() : exit_code(ErrorKind::usage);
     } catch (const Error& e) {
-        std::cerr << "smtpauth: " << e.what() << '\n';
+        // A usage error found after parsing (two secret sources, a bad --timeout...) points to
+        // the command's own help, like the ones CLI11 finds.
+        std::cerr << "smtpauth: " << e.what()
+                  << (e.kind() == ErrorKind::usage ? help_hint : std::string()) << '\n';
         return exit_code(e.kind());
     } catch (const std::bad_alloc&) {
         std::cerr << "smtpauth: out of memory\n";

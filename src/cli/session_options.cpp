@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <iostream>
 
 #include "smtpauth/error.hpp"
 #include "smtpauth/sasl/registry.hpp"
@@ -34,13 +33,6 @@ std::string default_ehlo() {
     return name;
 }
 
-bool wants_token(const SessionArgs& a) {
-    if (has_explicit_secret(a.token)) return true;
-    if (has_explicit_secret(a.password)) return false;
-    if (const auto* info = sasl::find_mechanism(a.mech)) return info->traits.needs_token;
-    return false;
-}
-
 }  // namespace
 
 void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
@@ -56,7 +48,8 @@ void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
     cmd.add_flag("-4", a.ipv4, "IPv4 only");
     cmd.add_flag("-6", a.ipv6, "IPv6 only");
     cmd.add_option("--ehlo", a.ehlo, "EHLO name (default: this host's name)");
-    cmd.add_option("--cafile", a.cafile, "trust the CA certificates in this PEM file")
+    cmd.add_option("--cafile,--cacert", a.cafile,
+                   "trust the CA certificates in this PEM file (--cacert: curl's name)")
         ->check(CLI::ExistingFile);
     cmd.add_flag("--insecure", a.insecure,
                  "continue when the certificate does not verify (still reported)");
@@ -69,14 +62,7 @@ void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
     cmd.add_option("--timeout", a.timeout, "seconds per step (default 15)");
     cmd.add_option("--deadline", a.deadline,
                    std::string("seconds for the whole ") + what + " (default 60)");
-    cmd.add_option("--user", a.user, "authentication identity; without it, no AUTH");
-    cmd.add_option("--authzid", a.authzid, "authorization identity (act as)");
-    cmd.add_option("--password", a.password.value,
-                   "password (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(cmd, a.password);
-    cmd.add_option("--token", a.token.value,
-                   "OAuth bearer token (discouraged: visible in ps; prefer the options below)");
-    add_secret_options(cmd, a.token);
+    add_credential_options(cmd, a.credentials);
     cmd.add_option("--mech", a.mech, "use this mechanism (default: the strongest usable one)");
     cmd.add_flag("--allow-plaintext-auth", a.allow_plaintext_auth,
                  "with --tls none, allow mechanisms that reveal the password or token");
@@ -112,25 +98,7 @@ probe::ProbeOptions session_options(SessionArgs& a) {
     if (!a.mech.empty() && !sasl::find_mechanism(a.mech))
         throw Error(ErrorKind::usage, "unknown mechanism '" + a.mech + "'");
 
-    if (has_explicit_secret(a.password) && has_explicit_secret(a.token))
-        throw Error(ErrorKind::usage, "give either a password or a token, not both");
-    if (a.user.empty() && (has_explicit_secret(a.password) || has_explicit_secret(a.token)))
-        throw Error(ErrorKind::usage, "a password or token needs --user");
-    if (!a.user.empty()) {
-        o.user = a.user;
-        o.authzid = a.authzid;
-        bool token = wants_token(a);
-        SecretSource& src = token ? a.token : a.password;
-        if (src.value)
-            std::cerr << "smtpauth: warning: a " << src.what
-                      << " given on the command line is visible to other users (ps, shell "
-                         "history); prefer --"
-                      << src.what << "-file, --" << src.what << "-env or --" << src.what
-                      << "-stdin\n";
-        o.credential = token ? CredentialKind::token : CredentialKind::password;
-        o.secret =
-            read_secret(src, token ? "Token for " + a.user : "Password for " + a.user, false);
-    }
+    read_credentials(a.credentials, o);
     return o;
 }
 

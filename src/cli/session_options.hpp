@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "cli/secret_input.hpp"
+#include "cli/credential_options.hpp"
 #include "smtpauth/probe.hpp"
 
 namespace CLI {
@@ -28,10 +28,7 @@ struct SessionArgs {
     double connect_timeout = 10;
     double timeout = 15;
     double deadline = 60;
-    std::string user;
-    std::string authzid;
-    SecretSource password{"password", std::nullopt, {}, {}, false};
-    SecretSource token{"token", std::nullopt, {}, {}, false};
+    CredentialArgs credentials;  // -u/--user, secrets, netrc, --oauth-store (shared with probe)
     std::string mech;
     bool allow_plaintext_auth = false;
     bool verbose = false;
@@ -42,8 +39,8 @@ struct SessionArgs {
 // (same names, same meaning). `what` names the command in --deadline's help.
 void add_session_options(CLI::App& command, SessionArgs& args, const char* what);
 
-// Validates the options and reads the secret (warning when it came from argv). Without
-// --user no secret is read and no AUTH will run.
+// Validates the options and reads the credentials as probe does (read_credentials).
+// Without a user no secret is read and no AUTH will run.
 probe::ProbeOptions session_options(SessionArgs& args);
 
 }  // namespace smtpauth::cli

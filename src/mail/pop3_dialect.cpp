@@ -74,7 +74,10 @@ class Pop3Dialect final : public Dialect {
                    bool secret) override {
         std::string prefix = "AUTH " + std::string(mech);
         std::string line = prefix;
-        if (ir) line += " " + std::string(*ir);
+        if (ir) {  // appended in place: no unwiped temporary copy of a secret response
+            line += ' ';
+            line += *ir;
+        }
         if (secret && ir)
             send(line, "AUTH", Sensitivity::secret, redacted_form(prefix + " ", ir->size()));
         else

@@ -8,11 +8,13 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
 #include "smtpauth/error.hpp"
 #include "smtpauth/secret.hpp"
+#include "tls_mismatch.hpp"
 #include "tls_session.hpp"
 #include "wait.hpp"
 
@@ -26,6 +28,7 @@ struct LineChannel::Impl {
     std::size_t received = 0;  // application bytes received on the connection
     std::unique_ptr<TlsSession> tls;
     std::optional<TlsInfo> rejected_tls;  // the session whose certificate failed verification
+    std::string non_tls_reply;            // cleartext received where TLS was expected
 
     // Reads at least one byte into buffer; returns false at end of stream.
     bool fill(Deadline deadline);
@@ -187,6 +190,14 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
     // else: the CVE-2021-22947 response-injection attack. Refuse instead of discarding, so
     // the user learns that the path is hostile.
     if (!im.buffer.empty() || im.socket_has_data()) {
+        // Kept for a diagnosis: on an implicit-TLS connection this is a server that speaks
+        // cleartext first (a mail greeting), not an attack.
+        char peek[kNonTlsReplyKept];
+        ssize_t n = ::recv(im.socket.get(), peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT);
+        im.non_tls_reply = im.buffer.substr(0, kNonTlsReplyKept);
+        if (n > 0)
+            im.non_tls_reply.append(peek, std::min(static_cast<std::size_t>(n),
+                                                   kNonTlsReplyKept - im.non_tls_reply.size()));
         std::string count =
             im.buffer.empty() ? "data" : std::to_string(im.buffer.size()) + " bytes";
         throw Error(ErrorKind::protocol,
@@ -196,7 +207,7 @@ TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
     }
     TlsInfo info;
     try {
-        im.tls = TlsSession::handshake(im.socket.get(), config, deadline, &info);
+        im.tls = TlsSession::handshake(im.socket.get(), config, deadline, &info, &im.non_tls_reply);
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::certificate) im.rejected_tls = info;
         throw;
@@ -223,6 +234,14 @@ bool LineChannel::has_buffered_input() const {
 
 const TlsInfo* LineChannel::rejected_tls_info() const {
     return impl_->rejected_tls ? &*impl_->rejected_tls : nullptr;
+}
+
+std::string_view LineChannel::non_tls_reply() const {
+    return impl_->non_tls_reply;
+}
+
+std::string_view LineChannel::unread_bytes() const {
+    return impl_->buffer;
 }
 
 bool LineChannel::is_tls() const {

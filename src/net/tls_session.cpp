@@ -7,6 +7,7 @@
 #include <openssl/objects.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <string>
@@ -14,11 +15,21 @@
 #include "cert_info.hpp"
 #include "ossl_ptr.hpp"
 #include "smtpauth/error.hpp"
+#include "tls_mismatch.hpp"
 #include "wait.hpp"
 
 namespace smtpauth::net {
 
+// What the socket BIO reads from and records: the first bytes of the handshake are kept so
+// that a cleartext answer to the ClientHello can be shown instead of "wrong version number".
+struct BioPeer {
+    int fd = -1;
+    bool recording = true;  // only during the handshake
+    std::string head;       // first bytes received, up to kNonTlsReplyKept
+};
+
 struct TlsSession::State {
+    BioPeer peer;  // declared before ssl: the BIO that points here is freed first
     ossl::SslCtxPtr ctx;
     ossl::SslPtr ssl;
     int fd = -1;
@@ -31,8 +42,12 @@ namespace {
 // OpenSSL's own socket BIO uses write(2), which raises SIGPIPE when the peer has gone; a
 // library must not kill its host process, and must not change the process's signal setup.
 
+BioPeer& peer_of(BIO* b) {
+    return *static_cast<BioPeer*>(BIO_get_data(b));
+}
+
 int fd_of(BIO* b) {
-    return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(b)));
+    return peer_of(b).fd;
 }
 
 int bio_write(BIO* b, const char* in, int len) {
@@ -54,6 +69,10 @@ int bio_read(BIO* b, char* out, int len) {
     }
     // Lets OpenSSL tell an unexpected EOF apart from a socket error.
     if (r == 0) BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+    BioPeer& peer = peer_of(b);
+    if (peer.recording && peer.head.size() < kNonTlsReplyKept)
+        peer.head.append(
+            out, std::min(static_cast<std::size_t>(r), kNonTlsReplyKept - peer.head.size()));
     return static_cast<int>(r);
 }
 
@@ -133,8 +152,17 @@ int parse_min_version(const std::string& v) {
     std::string reason = drain_errors();
     std::error_code ec;
     bool exists = std::filesystem::exists(path, ec);
-    throw Error(exists ? ErrorKind::bad_input : ErrorKind::no_input,
-                "cannot load " + what + " '" + path + "': " + (exists ? reason : "no such file"));
+    if (!exists)
+        throw Error(ErrorKind::no_input, "cannot load " + what + " '" + path + "': no such file");
+    if (std::filesystem::is_directory(path, ec))
+        throw Error(ErrorKind::bad_input,
+                    "cannot load " + what + " '" + path + "': it is a directory, not a PEM file");
+    // The file is there but holds no usable PEM: say what is expected, not only OpenSSL's
+    // "no certificate or crl found".
+    throw Error(ErrorKind::bad_input, "cannot load " + what + " '" + path + "': " + reason +
+                                          " (expected a PEM file: -----BEGIN " +
+                                          (what == "client key" ? "PRIVATE KEY" : "CERTIFICATE") +
+                                          "-----)");
 }
 
 ossl::SslCtxPtr make_context(const TlsConfig& config) {
@@ -239,8 +267,18 @@ TlsSession::~TlsSession() {
     }
 }
 
+void TlsSession::check_config(const TlsConfig& config) {
+    ERR_clear_error();
+    make_context(config);
+}
+
+void check_tls_config(const TlsConfig& config) {
+    TlsSession::check_config(config);
+}
+
 std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& config,
-                                                  Deadline deadline, TlsInfo* info) {
+                                                  Deadline deadline, TlsInfo* info,
+                                                  std::string* non_tls_reply) {
     ERR_clear_error();
     auto st = std::make_unique<State>();
     st->fd = fd;
@@ -250,7 +288,8 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& confi
     SSL* ssl = st->ssl.get();
     BIO* bio = BIO_new(socket_method());
     if (!bio) throw_setup("cannot create a socket BIO");
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+    st->peer.fd = fd;
+    BIO_set_data(bio, &st->peer);
     SSL_set_bio(ssl, bio, bio);  // ssl owns bio from here on
 
     if (!config.host.empty()) {
@@ -292,6 +331,22 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& confi
             throw Error(ErrorKind::certificate, std::string("certificate verify failed: ") +
                                                     X509_verify_cert_error_string(vr));
         }
+        // A server that answers the ClientHello in cleartext (a mail greeting, an HTTP
+        // error) is not a TLS server on this port: say so, and hand the bytes to the caller.
+        const std::string& head = st->peer.head;
+        if (!head.empty() && !looks_like_tls_record(head)) {
+            ERR_clear_error();
+            if (non_tls_reply) {
+                // OpenSSL stopped after the 5-byte record header; the rest of the line has
+                // usually arrived with it. Take what is there, without waiting.
+                *non_tls_reply = head;
+                char more[kNonTlsReplyKept];
+                ssize_t n = ::recv(fd, more, kNonTlsReplyKept - head.size(), MSG_DONTWAIT);
+                if (n > 0) non_tls_reply->append(more, static_cast<std::size_t>(n));
+            }
+            throw Error(ErrorKind::tls,
+                        "TLS handshake failed: the server answered in cleartext, not TLS");
+        }
         const bool eof = queue_has_reason(SSL_R_UNEXPECTED_EOF_WHILE_READING);
         std::string reasons = drain_errors();
         if (eof || err == SSL_ERROR_ZERO_RETURN ||
@@ -307,6 +362,8 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& confi
         throw Error(ErrorKind::tls,
                     "TLS handshake failed: " + (reasons.empty() ? "unknown error" : reasons));
     }
+    st->peer.recording = false;
+    st->peer.head.clear();
     fill_info(ssl, info);
     return std::unique_ptr<TlsSession>(new TlsSession(std::move(st)));
 }

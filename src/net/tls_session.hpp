@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "smtpauth/net/deadline.hpp"
@@ -16,8 +17,14 @@ class TlsSession {
     // by the caller) and fills *info. Errors: Error{tls}, Error{certificate} (verification
     // failed and !config.insecure), Error{timeout}, Error{usage}/Error{no_input}/
     // Error{bad_input} for unusable settings (min version, CA file, client certificate).
+    // When the server answered in cleartext (its first bytes are no TLS record), the
+    // Error{tls} says so and *non_tls_reply (if not null) gets those first bytes.
     static std::unique_ptr<TlsSession> handshake(int fd, const TlsConfig& config, Deadline deadline,
-                                                 TlsInfo* info);
+                                                 TlsInfo* info,
+                                                 std::string* non_tls_reply = nullptr);
+    // Loads what config names (CA file, client certificate and key) without connecting.
+    // Errors: those of handshake for unusable settings.
+    static void check_config(const TlsConfig& config);
     ~TlsSession();
     TlsSession(const TlsSession&) = delete;
     TlsSession& operator=(const TlsSession&) = delete;

@@ -19,9 +19,10 @@ std::string upper(std::string s) {
 // Why `info` cannot be used here, or "" when it can.
 std::string unusable_reason(const sasl::MechanismInfo& info, const ChoiceInput& in) {
     const auto& t = info.traits;
-    if (t.needs_token && in.credential != CredentialKind::token)
-        return "needs an OAuth bearer token (--token-file, --token-env, --token-stdin)";
-    if (t.needs_password && in.credential != CredentialKind::password)
+    const bool both = in.credential == CredentialKind::password_and_token;
+    if (t.needs_token && in.credential != CredentialKind::token && !both)
+        return "needs an OAuth bearer token (--token-file, --token-env, --token-cmd)";
+    if (t.needs_password && in.credential != CredentialKind::password && !both)
         return in.credential == CredentialKind::token ? "needs a password, a token was given"
                                                       : "needs a password";
     if (t.channel_binding && !(in.tls_active && in.channel_binding))

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 
+#include "probe/diagnose.hpp"
 #include "probe/mechanism_choice.hpp"
 #include "smtpauth/mail/dialect.hpp"
 #include "smtpauth/net/line_channel.hpp"
@@ -75,7 +76,8 @@ class Session {
         try {
             sequence(usable_out);
         } catch (const Error& e) {
-            fail(e.kind(), e.what());
+            Error explained = explain_failure(e, failure_context());
+            fail(explained.kind(), explained.what());
         } catch (const std::exception& e) {
             fail(ErrorKind::internal, std::string("internal error: ") + e.what());
         }
@@ -97,7 +99,26 @@ class Session {
     }
 
     net::Deadline step() const {
-        return net::Deadline::earliest(overall_, net::Deadline::after(o_.step_timeout));
+        auto d = net::Deadline::earliest(overall_, net::Deadline::after(o_.step_timeout));
+        return greeting_cap_ ? net::Deadline::earliest(d, *greeting_cap_) : d;
+    }
+
+    FailureContext failure_context() const {
+        FailureContext c;
+        c.target = rep_.target;
+        c.stage = stage_;
+        c.channel = channel_.get();
+        c.tls = tls_config();
+        c.deadline = overall_;
+        c.greeting_wait = greeting_wait_;
+        for (const auto& e : transcript_.events()) {
+            if (e.direction != Direction::server) continue;
+            c.server_spoke = true;
+            c.last_server_line = e.text;
+        }
+        // A greeting cut off by the deadline (a slow server) is speech too.
+        if (channel_ && !channel_->unread_bytes().empty()) c.server_spoke = true;
+        return c;
     }
 
     net::TlsConfig tls_config() const {
@@ -132,6 +153,9 @@ class Session {
 
     void sequence(std::vector<std::string>* usable_out) {
         const Target& target = rep_.target;
+        // A CA file or client certificate that cannot be used fails now, not after connecting.
+        stage_ = Stage::tls;
+        if (target.tls != TlsMode::none) net::check_tls_config(tls_config());
         stage_ = Stage::connect;
         transcript_.add(Direction::info,
                         "connecting to " + target.host + " port " + std::to_string(target.port) +
@@ -160,7 +184,15 @@ class Session {
 
         stage_ = Stage::greeting;
         auto t = Clock::now();
+        // Where silence means a wrong target (an implicit-TLS port probed without it), wait
+        // a few seconds, not the whole step timeout, before saying so.
+        greeting_wait_ = o_.step_timeout;
+        if (auto wait = short_greeting_wait(target); wait && *wait < o_.step_timeout) {
+            greeting_wait_ = *wait;
+            greeting_cap_ = net::Deadline::after(*wait);
+        }
         mail::Greeting greeting = dialect_->read_greeting();
+        greeting_cap_.reset();
         rep_.timings.greeting = ms_since(t);
         rep_.greeting = greeting.text;
         rep_.greeting_before_tls = !channel_->is_tls();
@@ -215,7 +247,7 @@ class Session {
         dialect_->set_capabilities(caps);
 
         if (o_.user.empty()) {
-            rep_.auth.message = "no --user given: AUTH not attempted";
+            rep_.auth.message = "no --user given";
         } else {
             stage_ = Stage::auth;
             authenticate(caps, usable_out);
@@ -259,7 +291,9 @@ class Session {
         sasl::Credentials creds;
         creds.user = o_.user;
         creds.authzid = o_.authzid;
-        creds.secret = o_.secret.clone();
+        const bool token_here =
+            o_.credential == CredentialKind::password_and_token && info->traits.needs_token;
+        creds.secret = token_here ? o_.token.clone() : o_.secret.clone();
         creds.host = rep_.target.host;
         creds.port = rep_.target.port;
         sasl::MechanismOptions mopts;
@@ -321,6 +355,8 @@ class Session {
     Transcript transcript_;
     net::Deadline overall_{net::Clock::now()};
     Stage stage_ = Stage::resolve;
+    std::optional<net::Deadline> greeting_cap_;  // the short greeting wait, while it applies
+    std::chrono::milliseconds greeting_wait_{0};
     std::unique_ptr<net::LineChannel> channel_;
     std::unique_ptr<mail::Dialect> dialect_;
 };

@@ -29,19 +29,7 @@ std::string fixed1(double v) {
 // Server text may span several lines; continuation lines are indented under the first.
 void print_block(std::ostream& out, std::string_view label, std::string_view text,
                  std::string_view suffix = {}) {
-    std::string indent(label.size(), ' ');
-    std::size_t start = 0;
-    bool first = true;
-    while (true) {
-        std::size_t nl = text.find('\n', start);
-        std::string_view line = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
-        out << (first ? std::string(label) : indent) << escape_for_display(line);
-        if (nl == std::string_view::npos) break;
-        out << '\n';
-        first = false;
-        start = nl + 1;
-    }
-    out << suffix << '\n';
+    out << label << display_lines(text, label.size()) << suffix << '\n';
 }
 
 void print_transcript(std::ostream& out, const ProbeReport& r, const RenderOptions& o) {
@@ -227,9 +215,7 @@ void probe_text(std::ostream& out, const ProbeReport& r, const RenderOptions& o)
         << ", tls " << fixed1(tm.tls) << ", greeting " << fixed1(tm.greeting) << ", capabilities "
         << fixed1(tm.capabilities) << ", auth " << fixed1(tm.auth) << ", total " << fixed1(tm.total)
         << '\n';
-    if (r.error)
-        out << "FAILED at " << probe::stage_name(r.error->stage) << ": "
-            << escape_for_display(r.error->message) << '\n';
+    // The failure line itself is the command's one line on stderr, not repeated here.
 }
 
 }  // namespace smtpauth::render

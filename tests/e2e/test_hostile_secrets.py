@@ -14,9 +14,9 @@ sys.path.insert(0, os.path.join(os.environ.get("SMTPAUTH_SOURCE_DIR", os.path.jo
 
 import unittest  # noqa: E402
 
-from hostile_harness import (PASSWORD, SECRET_ENV, USER, HostileCase, binary,  # noqa: E402
+from scripted_server import (PASSWORD, SECRET_ENV, USER, ProbeCase, binary,  # noqa: E402
                              good_context, pki, secret_forms)
-from hostile_server import ImapScript, Pop3Script, SmtpScript  # noqa: E402
+from scripted_server import ImapScript, Pop3Script, SmtpScript  # noqa: E402
 
 
 def caps(*mechs):
@@ -31,7 +31,7 @@ def login_auth(s, line):
     s.send(b"235 2.7.0 ok\r\n")
 
 
-class Redaction(HostileCase):
+class Redaction(ProbeCase):
     def test_never_printed_without_show_secrets(self):
         ctx = good_context()
         for mech in ("PLAIN", "LOGIN", "CRAM-MD5"):
@@ -69,7 +69,7 @@ class Redaction(HostileCase):
         self.assertTrue(any(f in r.stdout + r.stderr for f in secret_forms()), r.text())
 
 
-class PasswordArgument(HostileCase):
+class PasswordArgument(ProbeCase):
     def test_password_argument_warns(self):
         ctx = good_context()
         server = self.serve(SmtpScript(ctx, caps_tls=caps("PLAIN")))
@@ -90,7 +90,7 @@ class PasswordArgument(HostileCase):
         self.assertNotRegex(r.stderr.decode(), r"(?i)warning")
 
 
-class CoreDumps(HostileCase):
+class CoreDumps(ProbeCase):
     def test_core_dumps_disabled_while_the_secret_is_held(self):
         """The probe stalls in AUTH (the server never answers); meanwhile /proc/PID/limits
         shows a core file size limit of 0."""

@@ -14,8 +14,8 @@ sys.path.insert(0, os.path.join(os.environ.get("SMTPAUTH_SOURCE_DIR", os.path.jo
 
 import unittest  # noqa: E402
 
-from hostile_harness import HostileCase, good_context  # noqa: E402
-from hostile_server import ImapScript, Pop3Script, SmtpScript  # noqa: E402
+from scripted_server import ProbeCase, good_context  # noqa: E402
+from scripted_server import ImapScript, Pop3Script, SmtpScript  # noqa: E402
 
 SLACK = 5.0
 
@@ -31,7 +31,7 @@ def slowloris(text, seconds=30):
     return scenario
 
 
-class Time(HostileCase):
+class Time(ProbeCase):
     def test_slowloris_greeting_hits_the_deadline(self):
         """One byte per second: each read makes progress, only the whole deadline stops it."""
         server = self.serve(slowloris(b"220 " + b"s" * 60 + b"\r\n"))

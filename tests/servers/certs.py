@@ -1,6 +1,8 @@
-"""Test PKI made with the openssl CLI (RFC 5280 certificates, RFC 6125 names) for the
-real-server tests: a CA, a server certificate valid for every loopback name the tests use,
-and variants that must fail verification (wrong name, expired, signed by an unknown CA).
+"""Test certificates made with the openssl CLI (RFC 5280 certificates, RFC 6125 names), the
+one builder for every test server: a CA, a server certificate valid for every loopback name
+the tests use, and variants that must fail verification (wrong name, expired, not yet valid,
+self-signed, signed by an unknown CA, an RSA-1024 key); and make_self_signed_cert for a
+server that is its own trust anchor.
 
 Only the openssl command line is used, so the PKI is built the same way on any machine
 with Debian's openssl package and nothing else.
@@ -84,8 +86,24 @@ def _make_server(d, name, cn, sans, ca, key_spec):
     return cert, key
 
 
-def _make_expired(d, name, cn, sans, ca):
-    """`openssl x509 -req` cannot back-date; `openssl ca` takes explicit start/end dates."""
+def make_self_signed_cert(directory, names=("localhost",), ips=("127.0.0.1", "::1"),
+                          days=30, basename="server"):
+    """Creates a self-signed EC certificate; returns (certfile, keyfile).
+
+    The certificate is its own trust anchor: pass it to the client with --cafile."""
+    directory = os.path.abspath(directory)
+    cert = os.path.join(directory, basename + ".crt")
+    key = os.path.join(directory, basename + ".key")
+    san = ",".join(["DNS:" + n for n in names] + ["IP:" + i for i in ips])
+    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+             "-keyout", key, "-out", cert, "-days", str(days),
+             "-subj", "/CN=" + (names[0] if names else "test"), "-addext",
+             "subjectAltName=" + san, cwd=directory)
+    return cert, key
+
+
+def _make_dated(d, name, cn, sans, ca, start="20200101000000Z", end="20200201000000Z"):
+    """`openssl x509 -req` cannot choose the dates; `openssl ca` takes explicit ones."""
     key, csr = _make_csr(d, name, cn, ["-algorithm", "EC", "-pkeyopt",
                                       "ec_paramgen_curve:P-256"])
     cadir = os.path.join(d, f"{name}-ca")
@@ -109,8 +127,8 @@ def _make_expired(d, name, cn, sans, ca):
         """))
     cert = os.path.join(d, f"{name}.pem")
     _openssl("ca", "-batch", "-notext", "-config", cnf, "-cert", ca[0], "-keyfile", ca[1],
-             "-in", csr, "-out", cert, "-startdate", "20200101000000Z",
-             "-enddate", "20200201000000Z", "-extfile", _server_ext(d, name, sans),
+             "-in", csr, "-out", cert, "-startdate", start,
+             "-enddate", end, "-extfile", _server_ext(d, name, sans),
              "-extensions", "server", cwd=d)
     return cert, key
 
@@ -125,7 +143,12 @@ def make_pki(d):
     server = _make_server(d, "server", "localhost", SERVER_SANS, ca, rsa)
     wrong_name = _make_server(d, "wrong-name", "mail.example.invalid", WRONG_NAME_SANS, ca, ec)
     unknown_ca = _make_server(d, "unknown-ca", "localhost", UNKNOWN_CA_SANS, other_ca, ec)
-    expired = _make_expired(d, "expired", "localhost", EXPIRED_SANS, ca)
+    expired = _make_dated(d, "expired", "localhost", EXPIRED_SANS, ca)
+    not_yet_valid = _make_dated(d, "not-yet-valid", "localhost", SERVER_SANS, ca,
+                                "20400101000000Z", "20400201000000Z")
+    rsa1024 = _make_server(d, "rsa1024", "localhost", SERVER_SANS, ca,
+                           ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
+    self_signed = make_self_signed_cert(d, basename="self-signed")
     return {
         "ca": ca[0],
         "other_ca": other_ca[0],
@@ -133,4 +156,7 @@ def make_pki(d):
         "wrong_name_cert": wrong_name[0], "wrong_name_key": wrong_name[1],
         "unknown_ca_cert": unknown_ca[0], "unknown_ca_key": unknown_ca[1],
         "expired_cert": expired[0], "expired_key": expired[1],
+        "not_yet_valid_cert": not_yet_valid[0], "not_yet_valid_key": not_yet_valid[1],
+        "rsa1024_cert": rsa1024[0], "rsa1024_key": rsa1024[1],
+        "self_signed_cert": self_signed[0], "self_signed_key": self_signed[1],
     }

@@ -178,7 +178,10 @@ def stop_pid(pid, marker, timeout=STOP_TIMEOUT, proc=None):
 class DovecotServer:
     """One private Dovecot plus its SMTP relay sink and OAuth introspection endpoint."""
 
-    def __init__(self, directory=None, with_ipv6=None):
+    def __init__(self, directory=None, with_ipv6=None, introspection_url=None):
+        # introspection_url: an external RFC 7662 endpoint (e.g. oauth_server.py) instead of
+        # the built-in oauth_introspect.py helper.
+        self.introspection_url = introspection_url
         self.owns_dir = directory is None
         self.dir = os.path.abspath(directory or tempfile.mkdtemp(prefix="smtpauth-dovecot-"))
         self.with_ipv6 = _ipv6_loopback_available() if with_ipv6 is None else with_ipv6
@@ -217,7 +220,7 @@ class DovecotServer:
         return _wait_port_file(port_file, proc, name, deadline)
 
     # -- configuration -----------------------------------------------------------------------
-    def _write_config(self, pki, ports, sink_port, introspect_port):
+    def _write_config(self, pki, ports, sink_port, introspect_url):
         listen = [HOST, WRONG_NAME_HOST, EXPIRED_HOST, UNKNOWN_CA_HOST]
         if self.with_ipv6:
             listen.append(HOST6)
@@ -229,7 +232,7 @@ class DovecotServer:
         with open(self.path("oauth2.conf.ext"), "w", encoding="utf-8") as f:
             f.write(textwrap.dedent(f"""\
                 introspection_mode = post
-                introspection_url = http://127.0.0.1:{introspect_port}/introspect
+                introspection_url = {introspect_url}
                 force_introspection = yes
                 username_attribute = username
                 active_attribute = active
@@ -358,10 +361,14 @@ class DovecotServer:
             sink_port = self._spawn_helper("smtp-sink", [os.path.join(HERE, "smtp_receiver.py"),
                                                          "--spool", self.path("spool")],
                                            deadline)
-            introspect_port = self._spawn_helper(
-                "introspect", [os.path.join(HERE, "oauth_introspect.py"),
-                               "--tokens", self.path("tokens.json")], deadline)
-            ports = self._start_dovecot(pki, sink_port, introspect_port, deadline)
+            introspect_port = None
+            introspect_url = self.introspection_url
+            if introspect_url is None:
+                introspect_port = self._spawn_helper(
+                    "introspect", [os.path.join(HERE, "oauth_introspect.py"),
+                                   "--tokens", self.path("tokens.json")], deadline)
+                introspect_url = f"http://127.0.0.1:{introspect_port}/introspect"
+            ports = self._start_dovecot(pki, sink_port, introspect_url, deadline)
         except BaseException:
             log = self.log_text()
             self.stop()
@@ -394,13 +401,13 @@ class DovecotServer:
         os.replace(tmp, self.path("server.json"))
         return self.info
 
-    def _start_dovecot(self, pki, sink_port, introspect_port, deadline):
+    def _start_dovecot(self, pki, sink_port, introspect_url, deadline):
         addresses = [HOST, WRONG_NAME_HOST, EXPIRED_HOST, UNKNOWN_CA_HOST]
         if self.with_ipv6:
             addresses.append(HOST6)
         for _ in range(PORT_ATTEMPTS):
             ports = self._write_config(pki, pick_ports(addresses, len(LISTENER_NAMES)),
-                                       sink_port, introspect_port)
+                                       sink_port, introspect_url)
             for name in ("dovecot.log", "dovecot.stderr"):
                 if os.path.exists(self.path(name)):
                     os.unlink(self.path(name))

@@ -68,6 +68,11 @@ class LineChannel {
     // verify_error), so that the rejected certificate can be reported; otherwise nullptr.
     const TlsInfo* rejected_tls_info() const;
     std::size_t bytes_received() const;
+    // After start_tls failed because the server sent cleartext where TLS was expected
+    // (before our ClientHello, or in answer to it): the first of those bytes; else empty.
+    std::string_view non_tls_reply() const;
+    // Bytes received but not returned by read_line (e.g. a last line cut off by a close).
+    std::string_view unread_bytes() const;
 
   private:
     struct Impl;

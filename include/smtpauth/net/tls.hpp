@@ -42,4 +42,10 @@ struct TlsInfo {
     Bytes tls_server_end_point;  // RFC 5929 channel binding, empty if unavailable
 };
 
+// Loads the CA file and the client certificate and key that config names, without
+// connecting, so that a wrong file is reported before any byte goes to the server.
+// Errors: Error{no_input} (a file does not exist), Error{bad_input} (not PEM, a directory,
+// or the key does not match the certificate), Error{usage} (unknown minimum version).
+void check_tls_config(const TlsConfig& config);
+
 }  // namespace smtpauth::net

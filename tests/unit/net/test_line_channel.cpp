@@ -230,13 +230,15 @@ TEST_SUITE("smtpauth::net") {
         auto ch = open_channel(server.port());
         CHECK(ch->read_line(seconds(5)) == "220 go-ahead");
         std::this_thread::sleep_for(300ms);  // the second write is now in our socket buffer
-        CHECK(ch->has_buffered_input());  // the kernel holds them: counted too
+        CHECK(ch->has_buffered_input());     // the kernel holds them: counted too
         net::TlsConfig cfg;
         cfg.host = "localhost";
         auto e = catch_error([&] { ch->start_tls(cfg, seconds(5)); });
         REQUIRE(e);
         CHECK(e->kind == ErrorKind::protocol);
         CHECK(e->message.find("data injected before TLS") != std::string::npos);
+        // Peeked, not consumed: kept for a diagnosis (on implicit TLS, a cleartext greeting).
+        CHECK(ch->non_tls_reply() == "250 INJECTED\r\n");
         ch.reset();
     }
 }

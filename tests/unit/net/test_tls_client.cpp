@@ -390,7 +390,9 @@ TEST_SUITE("smtpauth::net") {
         auto e = catch_error([&] { ch->start_tls(config_for("localhost"), seconds(5)); });
         REQUIRE(e);
         CHECK(e->kind == ErrorKind::tls);
-        CHECK(e->message.find("wrong version number") != std::string::npos);
+        CHECK(e->message == "TLS handshake failed: the server answered in cleartext, not TLS");
+        // The bytes are kept for the caller's diagnosis (which protocol answered).
+        CHECK(ch->non_tls_reply() == "220 this is not TLS\r\n");
         ch.reset();
     }
 

@@ -2,6 +2,8 @@
 // no-password-without-TLS rule (RFC 4954 §4, RFC 2595 §2.3).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "probe/mechanism_choice.hpp"
 #include "smtpauth/error.hpp"
 
@@ -88,6 +90,16 @@ TEST_CASE("choice: --mech all lists every usable mechanism, strongest first") {
     Choice c = choose_mechanisms(input({"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "EXTERNAL"},
                                        CredentialKind::password, "all"));
     CHECK(c.to_try == std::vector<std::string>{"CRAM-MD5", "PLAIN", "LOGIN"});
+    CHECK_FALSE(find(c, "EXTERNAL").usable);
+}
+
+TEST_CASE("choice: --mech all with a password and a token tries both kinds") {
+    Choice c = choose_mechanisms(input({"PLAIN", "XOAUTH2", "OAUTHBEARER", "EXTERNAL"},
+                                       CredentialKind::password_and_token, "all"));
+    CHECK(c.to_try.size() == 3);
+    CHECK(std::find(c.to_try.begin(), c.to_try.end(), "PLAIN") != c.to_try.end());
+    CHECK(std::find(c.to_try.begin(), c.to_try.end(), "XOAUTH2") != c.to_try.end());
+    CHECK(std::find(c.to_try.begin(), c.to_try.end(), "OAUTHBEARER") != c.to_try.end());
     CHECK_FALSE(find(c, "EXTERNAL").usable);
 }
 

@@ -1,10 +1,10 @@
 // Probe renderers against golden files (fixed clock): human text, -v transcript with
-// redaction, JSON parsed and compared. SMTPAUTH_UPDATE_GOLDEN=1 rewrites the files.
+// redaction, JSON parsed and compared. The golden files are written and reviewed by hand:
+// no test writes them, so the program under test can never approve its own output.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -26,9 +26,6 @@ std::string read_file(const std::string& path) {
 
 void compare_golden(const std::string& name, const std::string& actual) {
     const std::string path = kGoldenDir + name;
-    if (const char* u = std::getenv("SMTPAUTH_UPDATE_GOLDEN"); u && std::string(u) == "1") {
-        std::ofstream(path, std::ios::binary) << actual;
-    }
     std::string expected = read_file(path);
     REQUIRE_MESSAGE(!expected.empty(), "missing golden file " << path);
     CHECK(actual == expected);
@@ -149,11 +146,11 @@ TEST_CASE("render: -v transcript redacts the AUTH line unless --show-secrets") {
     CHECK(shown.find("AUTH PLAIN AHVzZXIAcGFzc3dvcmQ=") != std::string::npos);
 }
 
-TEST_CASE("render: rejected XOAUTH2 with server error, hint and failure line") {
+TEST_CASE("render: rejected XOAUTH2 with server error and hint; no failure line on stdout") {
     std::string t = render_text(xoauth2_rejected_report(), false, false);
     compare_golden("probe_xoauth2_rejected.txt", t);
-    CHECK(t.substr(t.rfind("FAILED")) ==
-          "FAILED at auth: server rejected the credentials (XOAUTH2): 535 5.7.8 bye\n");
+    // The command prints the failure once, on stderr.
+    CHECK(t.find("FAILED") == std::string::npos);
 }
 
 TEST_CASE("render: JSON follows the contract and matches the golden file") {
