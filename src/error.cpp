@@ -28,7 +28,6 @@ constexpr KindRow kKindTable[] = {
     {ErrorKind::sender_refused, 83, "sender-refused"},
     {ErrorKind::recipients_refused, 84, "recipients-refused"},
     {ErrorKind::message_refused, 85, "message-refused"},
-    {ErrorKind::negative_reply, 86, "negative-reply"},
 };
 
 const KindRow& row(ErrorKind kind) noexcept {

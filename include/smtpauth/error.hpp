@@ -28,7 +28,6 @@ enum class ErrorKind {
     sender_refused,         // send: the server refused MAIL FROM                -> 83
     recipients_refused,     // send: the server refused one or more RCPT TO      -> 84
     message_refused,        // send: DATA or the message itself was refused      -> 85
-    negative_reply,         // session: the server's last reply was negative     -> 86
 };
 
 class Error : public std::runtime_error {

@@ -61,8 +61,7 @@ enum class Stage {
     quit,
     mailbox,
     envelope,
-    message,
-    session
+    message
 };
 std::string_view stage_name(Stage s) noexcept;
 
@@ -224,7 +223,7 @@ struct SessionContext {
 // (the stage has ended the conversation itself).
 using AfterStage = std::function<bool(SessionContext&)>;
 
-// The session runner behind probe, send and session: connect -> [TLS] -> greeting ->
+// The session runner behind probe and send: connect -> [TLS] -> greeting ->
 // capabilities -> [STARTTLS -> capabilities] -> [AUTH] -> `after` (when nothing failed)
 // -> quit. `after_stage` names the stage for failures. Never throws smtpauth::Error.
 ProbeReport run_session(const ProbeOptions& options, Stage after_stage, const AfterStage& after);

@@ -65,8 +65,8 @@ int run(SendArgs& a) {
                     "--message-file is sent as it is: it excludes --subject, --body, "
                     "--body-file and --header");
     const bool stdin_file = a.body_file == "-" || a.message_file == "-";
-    if (stdin_file && (uses_stdin(a.session.credentials.password) ||
-                       uses_stdin(a.session.credentials.token)))
+    if (stdin_file &&
+        (uses_stdin(a.session.credentials.password) || uses_stdin(a.session.credentials.token)))
         throw Error(ErrorKind::usage,
                     "standard input cannot carry both the message and the secret");
 

@@ -166,8 +166,6 @@ class ImapDialect final : public Dialect {
         return st;
     }
 
-    std::string next_tag_preview() const override { return tag_preview(); }
-
   private:
     static std::string upper_ascii(std::string s) {
         for (char& c : s)

@@ -166,23 +166,6 @@ void LineChannel::write_block(std::string_view crlf_lines, Deadline deadline) {
     }
 }
 
-std::optional<std::string> LineChannel::try_read_line(Deadline deadline) {
-    try {
-        return read_line(deadline);
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::timeout) return std::nullopt;
-        throw;
-    }
-}
-
-int LineChannel::native_handle() const {
-    return impl_->socket.get();
-}
-
-std::size_t LineChannel::pending_bytes() const {
-    return impl_->buffer.size() + (impl_->tls ? impl_->tls->pending() : 0);
-}
-
 TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
     auto& im = *impl_;
     if (im.tls) throw Error(ErrorKind::internal, "TLS is already active on this connection");

@@ -1,4 +1,4 @@
-// The session runner behind probe, send and session: connect -> [TLS] -> greeting ->
+// The session runner behind probe and send: connect -> [TLS] -> greeting ->
 // capabilities -> [STARTTLS -> TLS -> capabilities] -> [AUTH] -> the command's "after" stage
 // -> quit (RFC 3207 §4.2 / RFC 2595 §3.1: nothing from before TLS survives it; RFC 8314
 // implicit TLS). probe's after stage is the IMAP/POP3 mailbox check.
@@ -474,8 +474,6 @@ std::string_view stage_name(Stage s) noexcept {
             return "envelope";
         case Stage::message:
             return "message";
-        case Stage::session:
-            return "session";
     }
     return "connect";
 }

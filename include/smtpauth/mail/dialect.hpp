@@ -78,9 +78,6 @@ class Dialect : public sasl::Carrier {
     // After an accepted AUTH: proves the mailbox is reachable (IMAP EXAMINE INBOX, read-only;
     // POP3 STAT). nullopt for SMTP. A NO/-ERR is returned; Error{protocol} for broken replies.
     virtual std::optional<MailboxStatus> check_mailbox() { return std::nullopt; }
-    // The next IMAP tag this dialect would use ("" for SMTP/POP3), so that a session typed
-    // by hand continues the numbering.
-    virtual std::string next_tag_preview() const { return {}; }
 
     // The capabilities that AUTH works with (the IR budget depends on IMAP SASL-IR).
     void set_capabilities(const Capabilities& caps) { caps_ = caps; }

@@ -51,15 +51,6 @@ class LineChannel {
     // line is recorded in the transcript as sent. Errors as write_line.
     void write_block(std::string_view crlf_lines, Deadline deadline);
 
-    // Like read_line, but returns nullopt instead of throwing Error{timeout} when no complete
-    // line arrives before the deadline (bytes received so far stay buffered). For a loop
-    // that waits on the connection and the terminal at once.
-    std::optional<std::string> try_read_line(Deadline deadline);
-    // The socket, to poll() it beside other descriptors; and the bytes held inside TLS that
-    // poll() cannot see (SSL_pending) or already buffered here.
-    int native_handle() const;
-    std::size_t pending_bytes() const;
-
     // True if bytes have been received but not yet returned by read_line; in cleartext
     // also when the kernel holds bytes not yet read (a non-blocking peek).
     bool has_buffered_input() const;
