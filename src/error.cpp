@@ -25,6 +25,9 @@ constexpr KindRow kKindTable[] = {
     {ErrorKind::certificate, 81, "certificate"},
     {ErrorKind::mechanism_unavailable, 82, "mechanism-unavailable"},
     {ErrorKind::mismatch, 1, "mismatch"},
+    {ErrorKind::sender_refused, 83, "sender-refused"},
+    {ErrorKind::recipients_refused, 84, "recipients-refused"},
+    {ErrorKind::message_refused, 85, "message-refused"},
 };
 
 const KindRow& row(ErrorKind kind) noexcept {

@@ -25,6 +25,9 @@ enum class ErrorKind {
     certificate,            // the server certificate did not verify             -> 81
     mechanism_unavailable,  // no usable SASL mechanism                          -> 82
     mismatch,               // a check answered "no" (decode --check-password)   -> 1
+    sender_refused,         // send: the server refused MAIL FROM                -> 83
+    recipients_refused,     // send: the server refused one or more RCPT TO      -> 84
+    message_refused,        // send: DATA or the message itself was refused      -> 85
 };
 
 class Error : public std::runtime_error {

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,7 +48,21 @@ struct Target {
 Target parse_target(std::string_view input, std::optional<Protocol> protocol = std::nullopt,
                     std::optional<TlsMode> tls = std::nullopt);
 
-enum class Stage { resolve, connect, tls, greeting, capabilities, starttls, auth, quit };
+// The stages of a session, in order; mailbox (probe), envelope and message (send) are the
+// "after AUTH" stages that a command adds.
+enum class Stage {
+    resolve,
+    connect,
+    tls,
+    greeting,
+    capabilities,
+    starttls,
+    auth,
+    quit,
+    mailbox,
+    envelope,
+    message
+};
 std::string_view stage_name(Stage s) noexcept;
 
 // password_and_token: both given; each mechanism takes the one it needs (--mech all).
@@ -73,6 +89,8 @@ struct ProbeOptions {
     std::string mech;  // "" = choose, "ALL" = every usable one, else a mechanism name
     bool allow_plaintext_auth = false;
     std::optional<std::string> client_nonce;  // tests only: fixed SCRAM nonce
+    // probe on IMAP/POP3: after an accepted AUTH, EXAMINE INBOX / STAT.
+    bool mailbox_check = true;
 };
 
 struct MechanismConsidered {
@@ -120,6 +138,51 @@ struct Failure {
     std::string message;
 };
 
+// IMAP EXAMINE INBOX / POP3 STAT after an accepted AUTH.
+struct MailboxReport {
+    std::string command;  // "EXAMINE INBOX" or "STAT"
+    bool reachable = false;
+    std::optional<std::uint64_t> messages;  // EXISTS / the STAT count
+    std::optional<std::uint64_t> octets;    // POP3 STAT size
+    std::string server_reply;               // the tagged / +OK / -ERR line (untrusted)
+    std::optional<std::string> hint;
+};
+
+// A server reply as reported: code, enhanced status (RFC 3463) and text.
+struct ReplyReport {
+    int code = 0;
+    std::string enhanced;             // "5.7.1" or ""
+    std::string text;                 // untrusted, lines joined by '\n'
+    std::optional<std::string> hint;  // plain words for a well-known refusal
+};
+
+enum class RecipientKind { to, cc, bcc };
+std::string_view recipient_kind_name(RecipientKind k) noexcept;
+
+struct RecipientReport {
+    std::string address;
+    RecipientKind kind = RecipientKind::to;
+    bool accepted = false;
+    std::optional<ReplyReport> reply;  // nullopt: never answered
+};
+
+struct SendReport {
+    std::string from;
+    bool dry_run = false;
+    bool pipelining = false;
+    bool allow_partial = false;
+    std::size_t message_bytes = 0;  // as sent, before dot-stuffing
+    std::string encoding;           // 7bit, 8bit, quoted-printable, or "as-is" (--message-file)
+    std::string message_id;         // generated messages only
+    std::optional<ReplyReport> mail;
+    std::vector<RecipientReport> recipients;
+    std::optional<ReplyReport> data;
+    std::optional<ReplyReport> final_reply;
+    std::string queue_id;
+    bool delivered = false;  // the server accepted the message (250 after the final ".")
+    int round_trips = 0;     // of the transaction (MAIL to the final reply / RSET)
+};
+
 struct ProbeReport {
     ProbeReport() = default;
     ProbeReport(const ProbeReport&) = default;
@@ -143,6 +206,8 @@ struct ProbeReport {
     bool all_mechanisms = false;
     Timings timings;
     std::optional<Failure> error;
+    std::optional<MailboxReport> mailbox;  // probe on IMAP/POP3
+    std::optional<SendReport> send;        // send
     // What crossed the wire (a copy of the session's Transcript events, so renderers can be
     // tested with a fixed clock). Raw: renderers escape and redact.
     std::vector<TranscriptEvent> transcript;
@@ -150,6 +215,51 @@ struct ProbeReport {
 
 // Runs the probe. Never throws smtpauth::Error: failures end up in report.error.
 ProbeReport run_probe(const ProbeOptions& options);
+
+// What an "after AUTH" stage gets: the open, authenticated (or not, without --user) session.
+struct SessionContext {
+    net::LineChannel& channel;
+    mail::Dialect& dialect;
+    const mail::Capabilities& capabilities;
+    Transcript& transcript;
+    ProbeReport& report;
+    std::function<net::Deadline()> step_deadline;  // the per-step timeout within the deadline
+};
+// Runs inside the session; throws smtpauth::Error to fail it (the stage is recorded) or
+// sets report.error for an expected negative outcome. Returns false to skip the QUIT stage
+// (the stage has ended the conversation itself).
+using AfterStage = std::function<bool(SessionContext&)>;
+
+// The session runner behind probe and send: connect -> [TLS] -> greeting ->
+// capabilities -> [STARTTLS -> capabilities] -> [AUTH] -> `after` (when nothing failed)
+// -> quit. `after_stage` names the stage for failures. Never throws smtpauth::Error.
+ProbeReport run_session(const ProbeOptions& options, Stage after_stage, const AfterStage& after);
+
+// Options for `send`: the probe's plus the envelope and the message.
+struct SendOptions {
+    ProbeOptions probe;  // target, TLS, credentials (no user: no AUTH)
+    std::string from;
+    std::vector<std::string> to, cc, bcc;
+    std::optional<std::string> subject;  // nullopt: a default naming smtpauth, target and time
+    std::optional<std::string> body;     // nullopt: the default text
+    std::vector<std::string> headers;    // extra "Name: value"
+    std::optional<std::string> message;  // --message-file content, sent as is
+    bool dry_run = false;
+    bool allow_partial = false;
+    std::optional<std::time_t> date;        // tests: fixed Date
+    std::optional<std::string> message_id;  // tests: fixed Message-ID
+};
+
+// Throws Error{usage} for an unusable envelope (checked before connecting); otherwise as
+// run_session: failures (refused sender, recipients, message) end up in report.error.
+ProbeReport run_send(const SendOptions& options);
+
+// Plain words for a failed mailbox check (Microsoft 365 "User is authenticated but not
+// connected"), or a general explanation.
+std::optional<std::string> mailbox_hint(std::string_view server_reply);
+
+// Plain words for a well-known SMTP refusal (530 5.7.0, SendAsDenied, relay denied, ...).
+std::optional<std::string> refusal_hint(int code, std::string_view enhanced, std::string_view text);
 
 // The exit status for the report (contract: 0, 77, 82, or the error kind's code).
 int exit_status(const ProbeReport& report);

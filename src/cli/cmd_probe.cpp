@@ -40,6 +40,7 @@ struct ProbeArgs {
     bool quiet = false;
     bool show_secrets = false;
     bool json = false;
+    bool no_mailbox_check = false;
 };
 
 bool is_all(std::string_view mech) {
@@ -110,6 +111,7 @@ int run(ProbeArgs& a) {
     o.deadline = seconds(a.deadline, "--deadline");
     o.mech = a.mech;
     o.allow_plaintext_auth = a.allow_plaintext_auth;
+    o.mailbox_check = !a.no_mailbox_check;
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
         throw Error(ErrorKind::usage, unknown_mechanism_message(a.mech, true));
 
@@ -184,6 +186,8 @@ void add_probe_command(CLI::App& app, Action& action) {
     cmd->add_flag("--show-secrets", args->show_secrets,
                   "show passwords, tokens and the base64 lines that carry them");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
+    cmd->add_flag("--no-mailbox-check", args->no_mailbox_check,
+                  "IMAP/POP3: skip EXAMINE INBOX / STAT after a successful AUTH");
     cmd->footer(
         "Secrets: --password-*/--token-* read a file, a variable, standard input or a command;\n"
         "-n reads ~/.netrc; without any, the password is asked for on the terminal. With both a\n"

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
         cli::add_decode_command(app, action);
         cli::add_probe_command(app, action);
         cli::add_token_command(app, action);
+        cli::add_send_command(app, action);
 
         try {
             app.parse(argc, argv);

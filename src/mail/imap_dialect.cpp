@@ -1,5 +1,6 @@
 // IMAP client side of a probe: greeting (OK/PREAUTH/BYE), CAPABILITY, STARTTLS (RFC 2595 §3.1),
 // AUTHENTICATE with SASL-IR (RFC 3501 §6.2.2, RFC 4959), LOGOUT.
+#include <charconv>
 #include <memory>
 #include <utility>
 
@@ -139,7 +140,35 @@ class ImapDialect final : public Dialect {
                                              " untagged lines");
     }
 
+    std::optional<MailboxStatus> check_mailbox() override {
+        MailboxStatus st;
+        st.command = "EXAMINE INBOX";
+        std::string tag = next_tag();
+        send(tag + " " + st.command, "EXAMINE");
+        // RFC 3501 §7.3.1: "* n EXISTS" carries the message count.
+        ImapResponse done = read_until_tagged(tag, "EXAMINE response", [&](const ImapResponse& u) {
+            if (u.text.size() >= 6 && upper_ascii(u.text.substr(0, 6)) == "EXISTS") {
+                std::uint64_t n = 0;
+                auto [p, ec] =
+                    std::from_chars(u.status.data(), u.status.data() + u.status.size(), n);
+                if (ec == std::errc{} && p == u.status.data() + u.status.size()) st.messages = n;
+            }
+        });
+        st.ok = done.status == "OK";
+        st.reply = done.tag + " " + done.status +
+                   (done.code.empty() ? "" : " [" + done.code + "]") +
+                   (done.text.empty() ? "" : " " + done.text);
+        if (!st.ok) st.messages.reset();
+        return st;
+    }
+
   private:
+    static std::string upper_ascii(std::string s) {
+        for (char& c : s)
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+        return s;
+    }
+
     std::string next_tag() { return tag_text(++tag_counter_); }
     std::string tag_preview() const { return tag_text(tag_counter_ + 1); }
     // Appended, not `"A" + to_string(n)`: GCC 12 at -O3 reports a false -Wrestrict there.

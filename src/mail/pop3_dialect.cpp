@@ -1,5 +1,6 @@
 // POP3 client side of a probe: greeting, CAPA (RFC 2449), STLS (RFC 2595 §4),
 // AUTH with initial response (RFC 5034), QUIT.
+#include <charconv>
 #include <memory>
 
 #include "smtpauth/error.hpp"
@@ -78,6 +79,33 @@ class Pop3Dialect final : public Dialect {
         else
             send(line, "AUTH");
         wipe_string(line);
+    }
+
+    std::optional<MailboxStatus> check_mailbox() override {
+        MailboxStatus st;
+        st.command = "STAT";
+        send("STAT", "STAT");
+        std::string line = read_line();
+        Pop3Line r = parse_pop3_line(line, "STAT response");
+        st.reply = line;
+        st.ok = r.type == Pop3Line::Type::ok;
+        if (r.type == Pop3Line::Type::continuation)
+            throw Error(ErrorKind::protocol, "protocol error in STAT response: \"" + line + "\"");
+        if (st.ok) {
+            // RFC 1939 §5: "+OK nn mm" (messages, octets).
+            std::uint64_t n = 0, o = 0;
+            const char* b = r.text.data();
+            const char* e = b + r.text.size();
+            auto [p1, ec1] = std::from_chars(b, e, n);
+            if (ec1 == std::errc{} && p1 < e && *p1 == ' ') {
+                auto [p2, ec2] = std::from_chars(p1 + 1, e, o);
+                if (ec2 == std::errc{}) {
+                    st.messages = n;
+                    st.octets = o;
+                }
+            }
+        }
+        return st;
     }
 
     sasl::CarrierReply read_reply() override {

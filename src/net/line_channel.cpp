@@ -150,6 +150,22 @@ void LineChannel::write_line(std::string_view line, Deadline deadline, Sensitivi
         im.transcript->add(Direction::client, std::string(line), s, std::move(redacted));
 }
 
+void LineChannel::write_block(std::string_view crlf_lines, Deadline deadline) {
+    auto& im = *impl_;
+    if (im.tls)
+        im.tls->write(crlf_lines, deadline);
+    else
+        im.send_plain(crlf_lines, deadline);
+    if (!im.transcript) return;
+    std::size_t pos = 0;
+    while (pos < crlf_lines.size()) {
+        auto eol = crlf_lines.find("\r\n", pos);
+        auto end = eol == std::string_view::npos ? crlf_lines.size() : eol;
+        im.transcript->add(Direction::client, std::string(crlf_lines.substr(pos, end - pos)));
+        pos = eol == std::string_view::npos ? end : eol + 2;
+    }
+}
+
 TlsInfo LineChannel::start_tls(const TlsConfig& config, Deadline deadline) {
     auto& im = *impl_;
     if (im.tls) throw Error(ErrorKind::internal, "TLS is already active on this connection");

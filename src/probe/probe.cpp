@@ -1,6 +1,7 @@
-// The probe sequence: connect -> [TLS] -> greeting -> capabilities -> [STARTTLS -> TLS ->
-// capabilities] -> [AUTH] -> quit (RFC 3207 §4.2 / RFC 2595 §3.1: nothing from before TLS
-// survives it; RFC 8314 implicit TLS).
+// The session runner behind probe and send: connect -> [TLS] -> greeting ->
+// capabilities -> [STARTTLS -> TLS -> capabilities] -> [AUTH] -> the command's "after" stage
+// -> quit (RFC 3207 §4.2 / RFC 2595 §3.1: nothing from before TLS survives it; RFC 8314
+// implicit TLS). probe's after stage is the IMAP/POP3 mailbox check.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -60,8 +61,13 @@ AuthResult to_auth_result(sasl::Outcome o) {
 
 class Session {
   public:
-    Session(const ProbeOptions& o, std::string request, ProbeReport& report)
-        : o_(o), request_(std::move(request)), rep_(report) {}
+    Session(const ProbeOptions& o, std::string request, ProbeReport& report,
+            Stage after_stage = Stage::quit, const AfterStage* after = nullptr)
+        : o_(o),
+          request_(std::move(request)),
+          rep_(report),
+          after_stage_(after_stage),
+          after_(after) {}
 
     // Runs the whole sequence; fills usable_out with every mechanism the credentials allow.
     void run(std::vector<std::string>* usable_out) {
@@ -247,6 +253,13 @@ class Session {
             authenticate(caps, usable_out);
         }
 
+        if (after_ && *after_ && !rep_.error) {
+            stage_ = after_stage_;
+            SessionContext ctx{*channel_,   *dialect_, caps,
+                               transcript_, rep_,      [this] { return step(); }};
+            if (!(*after_)(ctx)) return;
+        }
+
         stage_ = Stage::quit;
         dialect_->quit();
     }
@@ -337,6 +350,8 @@ class Session {
     const ProbeOptions& o_;
     std::string request_;
     ProbeReport& rep_;
+    Stage after_stage_;
+    const AfterStage* after_;
     Transcript transcript_;
     net::Deadline overall_{net::Clock::now()};
     Stage stage_ = Stage::resolve;
@@ -346,11 +361,44 @@ class Session {
     std::unique_ptr<mail::Dialect> dialect_;
 };
 
+// probe's after stage on IMAP/POP3: EXAMINE INBOX / STAT once AUTH has been accepted.
+// "Authenticated but the mailbox is not reachable" is a finding (Microsoft 365 answers
+// SELECT/EXAMINE with "User is authenticated but not connected" when the mailbox
+// permission is missing), reported with a hint and exit status 77.
+bool mailbox_check(SessionContext& ctx) {
+    if (ctx.report.auth.result != AuthResult::accepted) return true;
+    std::optional<mail::MailboxStatus> st = ctx.dialect.check_mailbox();
+    if (!st) return true;
+    MailboxReport m;
+    m.command = st->command;
+    m.reachable = st->ok;
+    m.messages = st->messages;
+    m.octets = st->octets;
+    m.server_reply = st->reply;
+    if (st->ok) {
+        ctx.transcript.add(
+            Direction::info,
+            "mailbox reachable" + (st->messages ? ": " + std::to_string(*st->messages) + " messages"
+                                                : std::string()));
+    } else {
+        m.hint = mailbox_hint(st->reply);
+        ctx.report.error =
+            Failure{ErrorKind::auth_rejected, Stage::mailbox,
+                    "authenticated but the mailbox is not reachable: " + st->command +
+                        " answered \"" + st->reply + "\""};
+        ctx.transcript.add(Direction::info, "FAILED at mailbox: " + ctx.report.error->message);
+    }
+    ctx.report.mailbox = std::move(m);
+    return true;
+}
+
 ProbeReport run_one(const ProbeOptions& o, const std::string& request,
                     std::vector<std::string>* usable_out) {
     ProbeReport rep;
     rep.target = o.target;
-    Session(o, request, rep).run(usable_out);
+    static const AfterStage check = mailbox_check;
+    const bool check_mailbox = o.mailbox_check && o.target.protocol != Protocol::smtp;
+    Session(o, request, rep, Stage::mailbox, check_mailbox ? &check : nullptr).run(usable_out);
     return rep;
 }
 
@@ -420,6 +468,12 @@ std::string_view stage_name(Stage s) noexcept {
             return "auth";
         case Stage::quit:
             return "quit";
+        case Stage::mailbox:
+            return "mailbox";
+        case Stage::envelope:
+            return "envelope";
+        case Stage::message:
+            return "message";
     }
     return "connect";
 }
@@ -444,6 +498,16 @@ ProbeReport run_probe(const ProbeOptions& options) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
     if (request == "ALL" && !options.user.empty()) return run_all(options);
     return run_one(options, request == "ALL" ? "" : request, nullptr);
+}
+
+ProbeReport run_session(const ProbeOptions& options, Stage after_stage, const AfterStage& after) {
+    ProbeReport rep;
+    rep.target = options.target;
+    std::string request = options.mech;
+    for (char& c : request)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    Session(options, request == "ALL" ? "" : request, rep, after_stage, &after).run(nullptr);
+    return rep;
 }
 
 int exit_status(const ProbeReport& report) {

@@ -1,4 +1,4 @@
-// JSON probe report, schema_version 1 (documented in man smtpauth(1), JSON OUTPUT).
+// JSON probe/send report, schema_version 2 (documented in man smtpauth(1), JSON OUTPUT).
 // Every string that came from the server is escaped like terminal output, so the JSON is
 // valid UTF-8 and safe to print as it is.
 #include <nlohmann/json.hpp>
@@ -84,11 +84,55 @@ const char* dir_name(Direction d) {
     return "*";
 }
 
+json opt_u64(const std::optional<std::uint64_t>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+json reply_json(const std::optional<probe::ReplyReport>& r) {
+    if (!r) return nullptr;
+    return {{"code", r->code},
+            {"enhanced_status", r->enhanced.empty() ? json(nullptr) : json(r->enhanced)},
+            {"text", escape_for_display(r->text)},
+            {"hint", r->hint ? json(*r->hint) : json(nullptr)}};
+}
+
+json mailbox_json(const probe::MailboxReport& m) {
+    return {{"command", m.command},
+            {"reachable", m.reachable},
+            {"messages", opt_u64(m.messages)},
+            {"octets", opt_u64(m.octets)},
+            {"server_reply", escape_for_display(m.server_reply)},
+            {"hint", m.hint ? json(*m.hint) : json(nullptr)}};
+}
+
+json send_json(const probe::SendReport& s) {
+    json recipients = json::array();
+    for (const auto& r : s.recipients)
+        recipients.push_back({{"address", escape_for_display(r.address)},
+                              {"kind", std::string(probe::recipient_kind_name(r.kind))},
+                              {"accepted", r.accepted},
+                              {"reply", reply_json(r.reply)}});
+    return {{"from", escape_for_display(s.from)},
+            {"dry_run", s.dry_run},
+            {"pipelining", s.pipelining},
+            {"allow_partial", s.allow_partial},
+            {"message_bytes", s.message_bytes},
+            {"encoding", s.encoding.empty() ? json(nullptr) : json(s.encoding)},
+            {"message_id", s.message_id.empty() ? json(nullptr) : json(s.message_id)},
+            {"mail", reply_json(s.mail)},
+            {"recipients", recipients},
+            {"data", reply_json(s.data)},
+            {"final_reply", reply_json(s.final_reply)},
+            {"queue_id", s.queue_id.empty() ? json(nullptr) : json(escape_for_display(s.queue_id))},
+            {"delivered", s.delivered},
+            {"round_trips", s.round_trips}};
+}
+
 }  // namespace
 
 void probe_json(std::ostream& out, const probe::ProbeReport& r, const RenderOptions& o) {
     json j;
-    j["schema_version"] = 1;
+    j["schema_version"] = 2;
     j["target"] = {{"input", escape_for_display(r.target.input)},
                    {"host", escape_for_display(r.target.host)},
                    {"port", r.target.port},
@@ -136,6 +180,8 @@ void probe_json(std::ostream& out, const probe::ProbeReport& r, const RenderOpti
                   t.message.empty() ? json(nullptr) : json(escape_for_display(t.message))}});
         j["attempts"] = attempts;
     }
+    if (r.mailbox) j["mailbox"] = mailbox_json(*r.mailbox);
+    if (r.send) j["send"] = send_json(*r.send);
     json notes = json::array();
     for (const auto& n : r.notes) notes.push_back(escape_for_display(n));
     j["notes"] = notes;

@@ -108,6 +108,49 @@ void print_auth(std::ostream& out, const ProbeReport& r) {
     if (a.hint) out << "Hint:         " << *a.hint << '\n';
 }
 
+void print_reply(std::ostream& out, std::string_view label, const probe::ReplyReport& r) {
+    std::string prefix = std::string(label) + std::to_string(r.code) + " ";
+    if (!r.enhanced.empty() && r.text.rfind(r.enhanced, 0) != 0) prefix += r.enhanced + " ";
+    print_block(out, prefix, r.text);
+    if (r.hint) out << "  Hint: " << *r.hint << '\n';
+}
+
+void print_mailbox(std::ostream& out, const probe::MailboxReport& m) {
+    out << "Mailbox:      " << m.command << ": ";
+    if (m.reachable) {
+        out << "reachable";
+        if (m.messages) out << ", " << *m.messages << (*m.messages == 1 ? " message" : " messages");
+        if (m.octets) out << ", " << *m.octets << " octets";
+        out << '\n';
+        return;
+    }
+    out << "NOT reachable (authenticated, but the mailbox cannot be opened)\n";
+    print_block(out, "  server said: ", m.server_reply);
+    if (m.hint) out << "Hint:         " << *m.hint << '\n';
+}
+
+void print_send(std::ostream& out, const probe::SendReport& s) {
+    out << (s.dry_run ? "Envelope (dry run, nothing delivered):" : "Envelope:") << ' '
+        << (s.pipelining ? "PIPELINING" : "one command at a time") << ", " << s.round_trips
+        << (s.round_trips == 1 ? " round trip" : " round trips") << '\n';
+    out << "  MAIL FROM:<" << escape_for_display(s.from) << ">\n";
+    if (s.mail) print_reply(out, "    ", *s.mail);
+    for (const auto& r : s.recipients) {
+        out << "  RCPT TO:<" << escape_for_display(r.address) << "> ("
+            << upper(probe::recipient_kind_name(r.kind))
+            << "): " << (!r.reply ? "not answered" : (r.accepted ? "accepted" : "REFUSED")) << '\n';
+        if (r.reply) print_reply(out, "    ", *r.reply);
+    }
+    if (s.dry_run) return;
+    if (!s.encoding.empty())
+        out << "Message:      " << s.message_bytes << " bytes, " << s.encoding
+            << (s.message_id.empty() ? "" : ", Message-ID " + s.message_id) << '\n';
+    if (s.data && s.data->code != 354) print_reply(out, "  DATA: ", *s.data);
+    if (s.final_reply)
+        print_reply(out, s.delivered ? "Accepted:     " : "Refused:      ", *s.final_reply);
+    if (!s.queue_id.empty()) out << "Queue id:     " << escape_for_display(s.queue_id) << '\n';
+}
+
 }  // namespace
 
 void probe_text(std::ostream& out, const ProbeReport& r, const RenderOptions& o) {
@@ -164,6 +207,8 @@ void probe_text(std::ostream& out, const ProbeReport& r, const RenderOptions& o)
                r.auth.mechanism) {
         print_auth(out, r);
     }
+    if (r.mailbox) print_mailbox(out, *r.mailbox);
+    if (r.send) print_send(out, *r.send);
 
     const auto& tm = r.timings;
     out << "Timings (ms): resolve " << fixed1(tm.resolve) << ", connect " << fixed1(tm.connect)

@@ -56,8 +56,8 @@ def quote_fish(text):
 
 class BashCompletion(unittest.TestCase):
     def test_commands(self):
-        self.assertEqual(bash_complete(""), ["gen", "decode", "probe", "token", "-h", "--help",
-                                             "-V", "--version"])
+        self.assertEqual(bash_complete(""), ["gen", "decode", "probe", "token", "send", "-h",
+                                             "--help", "-V", "--version"])
         self.assertEqual(bash_complete("pr"), ["probe"])
 
     def test_options_come_from_the_command_help(self):
@@ -92,7 +92,7 @@ class FishCompletion(unittest.TestCase):
         subprocess.run(["fish", "-n", completion("smtpauth.fish")], check=True, timeout=60)
 
     def test_commands_options_mechanisms_schemes(self):
-        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "probe", "token"])
+        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "probe", "send", "token"])
         self.assertEqual(fish_complete("smtpauth probe --us"), ["--user"])
         self.assertIn("SCRAM-SHA-256", fish_complete("smtpauth gen "))
         self.assertIn("all", fish_complete("smtpauth probe h --mech "))

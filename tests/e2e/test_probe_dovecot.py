@@ -94,7 +94,7 @@ def probe_json(test, args, secret=None, expect=0, **kw):
         report = json.loads(out)
     except ValueError as e:
         test.fail(f"stdout is not one JSON object ({e}): {out!r}")
-    test.assertEqual(report["schema_version"], 1)
+    test.assertEqual(report["schema_version"], 2)
     return report
 
 

@@ -110,7 +110,7 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(self.client_lines(srv, tls=False), ["EHLO client.test", "STARTTLS"])
         self.assertEqual(self.client_lines(srv, tls=True),
                          ["EHLO client.test", "AUTH PLAIN " + PLAIN_IR, "QUIT"])
-        self.assertEqual(doc["schema_version"], 1)
+        self.assertEqual(doc["schema_version"], 2)
         self.assertEqual(doc["target"], {"input": "127.0.0.1:%d" % srv.port, "host": "127.0.0.1",
                                          "port": srv.port, "protocol": "smtp",
                                          "tls_mode": "starttls"})
@@ -527,8 +527,10 @@ class ProbeScripted(unittest.TestCase):
                      b"A2 OK Pre-login capabilities listed.\r\n"),
             ("expect", "A3 AUTHENTICATE PLAIN " + PLAIN_IR),
             ("send", b"A3 OK [CAPABILITY IMAP4rev1 IDLE] Logged in\r\n"),
-            ("expect", "A4 LOGOUT"),
-            ("send", b"* BYE Logging out\r\nA4 OK Logout completed.\r\n"),
+            ("expect", "A4 EXAMINE INBOX"),
+            ("send", b"* 2 EXISTS\r\n* 0 RECENT\r\nA4 OK [READ-ONLY] Examine completed.\r\n"),
+            ("expect", "A5 LOGOUT"),
+            ("send", b"* BYE Logging out\r\nA5 OK Logout completed.\r\n"),
         ])
         p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
                                  target="imap://127.0.0.1:%d" % srv.port, env={"PW": PASSWORD})
@@ -537,6 +539,7 @@ class ProbeScripted(unittest.TestCase):
         self.assertEqual(doc["auth"]["result"], "accepted")
         self.assertEqual(doc["capabilities"]["after_tls"],
                          ["IMAP4rev1", "SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN"])
+        self.assertEqual(doc["mailbox"]["messages"], 2)
 
     def test_imap_without_sasl_ir_uses_continuation(self):
         srv = self.server([
@@ -566,12 +569,15 @@ class ProbeScripted(unittest.TestCase):
             ("send", b"+OK\r\nUSER\r\nSASL PLAIN\r\n..X-STUFFED\r\n.\r\n"),
             ("expect", "AUTH PLAIN " + PLAIN_IR),
             ("send", b"+OK Logged in.\r\n"),
+            ("expect", "STAT"),
+            ("send", b"+OK 3 4567\r\n"),
             ("expect", "QUIT"),
             ("send", b"+OK bye\r\n"),
         ])
         p, doc = self.json_probe(srv, "--user", USER, "--password-env", "PW",
                                  target="pop3://127.0.0.1:%d" % srv.port, env={"PW": PASSWORD})
         self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual((doc["mailbox"]["messages"], doc["mailbox"]["octets"]), (3, 4567))
         self.assertEqual(srv.errors, [])
         self.assertEqual(doc["capabilities"]["after_tls"], ["USER", "SASL PLAIN", ".X-STUFFED"])
 

@@ -358,7 +358,8 @@ class DovecotServer:
             pki = certs.make_pki(self.path("pki"))
             with open(self.path("tokens.json"), "w", encoding="utf-8") as f:
                 json.dump({tok: user for user, tok in TOKENS.items()}, f)
-            sink_port = self._spawn_helper("smtp-sink", [os.path.join(HERE, "smtp_sink.py")],
+            sink_port = self._spawn_helper("smtp-sink", [os.path.join(HERE, "smtp_receiver.py"),
+                                                         "--spool", self.path("spool")],
                                            deadline)
             introspect_port = None
             introspect_url = self.introspection_url
@@ -389,6 +390,7 @@ class DovecotServer:
             "tokens": TOKENS,
             "bad_token": BAD_TOKEN,
             "smtp_sink_port": sink_port,
+            "smtp_spool": self.path("spool"),
             "introspect_port": introspect_port,
             "log": self.log_path,
             "pids": {name: proc.pid for name, proc in self.procs.items()},

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,15 @@ struct Greeting {
     std::optional<Capabilities> capabilities;  // IMAP [CAPABILITY ...] in the greeting
 };
 
+// The answer to the mailbox check after AUTH (IMAP EXAMINE INBOX, POP3 STAT).
+struct MailboxStatus {
+    std::string command;  // as sent, without the tag
+    bool ok = false;      // tagged OK / +OK
+    std::optional<std::uint64_t> messages;
+    std::optional<std::uint64_t> octets;
+    std::string reply;  // the final line (untrusted)
+};
+
 struct DialectOptions {
     std::string ehlo_name = "localhost";
     ReplyLimits limits;
@@ -63,6 +73,9 @@ class Dialect : public sasl::Carrier {
     virtual void request_starttls() = 0;
     // QUIT / LOGOUT, waiting briefly for the reply; never throws.
     virtual void quit() noexcept = 0;
+    // After an accepted AUTH: proves the mailbox is reachable (IMAP EXAMINE INBOX, read-only;
+    // POP3 STAT). nullopt for SMTP. A NO/-ERR is returned; Error{protocol} for broken replies.
+    virtual std::optional<MailboxStatus> check_mailbox() { return std::nullopt; }
 
     // The capabilities that AUTH works with (the IR budget depends on IMAP SASL-IR).
     void set_capabilities(const Capabilities& caps) { caps_ = caps; }

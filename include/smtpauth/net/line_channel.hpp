@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,10 @@ class LineChannel {
     // `redacted` is the form shown when secrets are hidden (empty = "<redacted>").
     void write_line(std::string_view line, Deadline deadline, Sensitivity s = Sensitivity::none,
                     std::string redacted = {});
+
+    // Sends CRLF-terminated lines (SMTP pipelined commands, a DATA payload) in one write; each
+    // line is recorded in the transcript as sent. Errors as write_line.
+    void write_block(std::string_view crlf_lines, Deadline deadline);
 
     // True if bytes have been received but not yet returned by read_line; in cleartext
     // also when the kernel holds bytes not yet read (a non-blocking peek).

@@ -157,7 +157,7 @@ TEST_CASE("render: JSON follows the contract and matches the golden file") {
     std::string text = render_json(accepted_report(), true, false);
     nlohmann::json j = nlohmann::json::parse(text);
     compare_golden("probe_accepted.json", j.dump(2) + "\n");
-    CHECK(j["schema_version"] == 1);
+    CHECK(j["schema_version"] == 2);
     CHECK(j["target"]["port"] == 587);
     CHECK(j["target"]["protocol"] == "smtp");
     CHECK(j["target"]["tls_mode"] == "starttls");
