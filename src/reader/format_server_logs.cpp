@@ -57,9 +57,15 @@ void normalise_dovecot(std::size_t n, std::string_view line, Sink& out, std::str
         rest = line.substr(in_at + 24);
         auto w = words(rest);
         if (w.size() >= 3 && w[0] == "AUTH") {
-            std::string cmd = "AUTH " + std::string(w[2]);
+            // Appended, not `"AUTH " + std::string(...)`: GCC 12 at -O3 reports a false
+            // -Wrestrict there.
+            std::string cmd = "AUTH ";
+            cmd += w[2];
             std::string_view resp = attribute(rest, "resp=");
-            if (!resp.empty()) cmd += " " + std::string(resp);
+            if (!resp.empty()) {
+                cmd += ' ';
+                cmd += resp;
+            }
             return out.client(n, cmd);
         }
         if (w.size() >= 2 && w[0] == "CONT")
