@@ -1,8 +1,9 @@
-"""End-to-end: `smtpauth token` -> `smtpauth probe --oauth-store` -> a real Dovecot that
+"""End-to-end: `smtpauth token` -> `smtpauth probe/send --oauth-store` -> a real Dovecot that
 validates the token through the authorization server's introspection endpoint (RFC 7662),
 for SMTP submission, IMAP and POP3; a revoked token is refused (exit 77).
 """
 
+import glob
 import json
 import os
 import tempfile
@@ -85,6 +86,29 @@ class TestProbeWithOAuthStore(unittest.TestCase):
         self.assertEqual(IDP.token_requests("refresh_token"), 1)
         with open(self.store, encoding="utf-8") as f:
             self.assertNotEqual(json.load(f)["access_token"], saved["access_token"])
+
+    def test_send_with_the_stored_token(self):
+        spool = INFO["smtp_spool"]
+        before = set(glob.glob(os.path.join(spool, "*.json")))
+        url = f"smtp://{INFO['host']}:{INFO['ports']['submission']}"
+        p = run(["send", url, "--cafile", INFO["ca"], "--user", "alice", "--oauth-store",
+                 self.store, "--mech", "XOAUTH2", "--from", "alice@example.com",
+                 "--to", "bob@example.org", "--json"], timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        doc = json.loads(p.stdout)
+        self.assertEqual(doc["auth"]["result"], "accepted")
+        self.assertTrue(doc["send"]["delivered"])
+        new = set(glob.glob(os.path.join(spool, "*.json"))) - before
+        self.assertEqual(len(new), 1)
+        with open(new.pop(), encoding="utf-8") as f:
+            rec = json.load(f)
+        self.assertEqual(rec["mail_from"], "alice@example.com")
+        self.assertEqual(rec["rcpt_tos"], ["bob@example.org"])
+        # The access token is in neither output nor the delivered message.
+        with open(self.store, encoding="utf-8") as f:
+            token = json.load(f)["access_token"].encode()
+        self.assertNotIn(token, p.stdout + p.stderr)
+        self.assertNotIn(token, json.dumps(rec).encode())
 
 
 if __name__ == "__main__":
