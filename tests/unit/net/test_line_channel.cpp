@@ -153,7 +153,8 @@ TEST_SUITE("smtpauth::net") {
         TestServer server("127.0.0.1", [&](ServerConn& c) {
             c.send("220 ready\r\n");
             got = c.recv_line().value_or("<none>");
-            got += "|" + c.recv_line().value_or("<none>");
+            got += '|';  // appended, not `"|" + ...`: GCC 12 -O3 reports a false -Wrestrict
+            got += c.recv_line().value_or("<none>");
             c.send("250 ok\r\n");
         });
         Transcript t;
