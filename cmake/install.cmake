@@ -50,6 +50,13 @@ install(CODE "
 
 # The library: smtpauth::smtpauth for find_package(smtpauth), and smtpauth.pc.
 set_target_properties(smtpauth_lib PROPERTIES EXPORT_NAME smtpauth)
+# A sanitizer build's library calls the sanitizer runtimes: whatever links the installed
+# library must link them too (the build tree gets them from add_link_options).
+set(SMTPAUTH_PC_EXTRA_LIBS "")
+if(SMTPAUTH_SANITIZE)
+  target_link_options(smtpauth_lib INTERFACE $<INSTALL_INTERFACE:-fsanitize=address,undefined>)
+  set(SMTPAUTH_PC_EXTRA_LIBS " -fsanitize=address,undefined")
+endif()
 install(TARGETS smtpauth_lib EXPORT smtpauthTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 install(DIRECTORY include/smtpauth DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
