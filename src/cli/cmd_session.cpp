@@ -130,7 +130,7 @@ void add_session_command(CLI::App& app, Action& action) {
         "waits for its reply; Ctrl-C sends it at once.\n"
         "Exit status: 0 the last reply to a typed command was positive (or none was typed),\n"
         "86 it was negative, 76 the server closed the connection unasked or sent a line over\n"
-        "the limit, 75 a reply did not come in time, 65 input ended inside DATA; before the\n"
+        "the limit, 75 a reply did not come in time, 65 the session ended inside DATA; before\n"
         "conversation as for probe (77 credentials rejected, 80/81 TLS, ...; see man smtpauth).\n"
         "\n"
         "Examples:\n"

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <string>
 
 #include "probe/session_replies.hpp"
@@ -58,7 +59,44 @@ class Relay {
     bool receive() {
         bool open = ctx_.channel.receive_available();
         drain_lines();
-        return open;
+        return release_held() && open;
+    }
+
+    // A typed line: sent, or held while an SMTP DATA waits for its 354 (RFC 2920 §3.1:
+    // the message text follows the go-ahead). False when the server has gone.
+    bool submit(std::string line) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (tracker_.awaiting_go_ahead() || !held_.empty()) {
+            held_.push_back(std::move(line));
+            return true;
+        }
+        return send_unless_discarded(std::move(line));
+    }
+
+    bool send_unless_discarded(std::string line) {
+        if (discard_until_dot_) {  // text of a refused DATA
+            if (line == ".") discard_until_dot_ = false;
+            wipe_string(line);
+            return true;
+        }
+        return send_or_closed(std::move(line));
+    }
+
+    // Sends the held lines once DATA's reply is here; after a refusal its text is dropped
+    // (up to the ".") rather than sent as commands.
+    bool release_held() {
+        if (tracker_.take_data_refused()) {
+            discard_until_dot_ = true;
+            ctx_.transcript.add(Direction::info,
+                                "DATA was refused: the message text typed for it is not sent "
+                                "(up to the line \".\")");
+        }
+        while (!held_.empty() && !tracker_.awaiting_go_ahead()) {
+            std::string line = std::move(held_.front());
+            held_.pop_front();
+            if (!send_unless_discarded(std::move(line))) return false;
+        }
+        return true;
     }
 
     bool interrupted() {
@@ -71,7 +109,6 @@ class Relay {
     }
 
     void send_typed(std::string line) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
         if (protocol() == Protocol::imap && !o_.raw && tracker_.wants_tag(line))
             line = ctx_.dialect.next_command_tag() + " " + line;
         std::optional<std::string> redacted = tracker_.redaction(line);
@@ -92,7 +129,7 @@ class Relay {
                 discarding_ = false;
                 continue;
             }
-            if (!send_or_closed(std::move(line))) return false;
+            if (!submit(std::move(line))) return false;
         }
         if (input_.size() > kMaxTypedLine) {
             ctx_.transcript.add(Direction::info, "a typed line longer than " +
@@ -159,7 +196,7 @@ class Relay {
                     if (!input_.empty() && !discarding_) {  // a last line without newline
                         std::string last = input_;
                         wipe_prefix(input_.size());
-                        if (!send_or_closed(std::move(last))) return End::server_closed;
+                        if (!submit(std::move(last))) return End::server_closed;
                     }
                     return End::input_ended;
                 }
@@ -192,6 +229,22 @@ class Relay {
         ProbeReport& rep = ctx_.report;
         bool open = end != End::server_closed;
         bool timed_out = false;
+        if (open && end == End::input_ended && !held_.empty())
+            open = wait_for([&] { return held_.empty(); }, step(), timed_out);
+        if (!held_.empty()) {
+            ctx_.transcript.add(Direction::info, std::to_string(held_.size()) +
+                                                     " typed lines were not sent (DATA had no "
+                                                     "reply)");
+            for (auto& line : held_) wipe_string(line);
+            held_.clear();
+        }
+        if (timed_out) {
+            rep.error = Failure{ErrorKind::timeout, Stage::session,
+                                "no reply to DATA within " +
+                                    std::to_string(o_.probe.step_timeout.count() / 1000) + " s"};
+            ctx_.transcript.add(Direction::info, "FAILED at session: " + rep.error->message);
+            return;
+        }
         if (end == End::interrupted)
             ctx_.transcript.add(Direction::info,
                                 std::string("interrupted (Ctrl-C): sending ") +
@@ -199,8 +252,8 @@ class Relay {
         if (open && tracker_.in_data()) {
             // QUIT would become message text, and "." would send a message nobody finished.
             rep.error = Failure{ErrorKind::bad_input, Stage::session,
-                                "input ended inside DATA before the line \".\": the message was "
-                                "not sent; closing the connection without QUIT"};
+                                "the session ended inside DATA before the line \".\": the message "
+                                "was not sent; closing the connection without QUIT"};
             ctx_.transcript.add(Direction::info, "FAILED at session: " + rep.error->message);
             return;
         }
@@ -265,6 +318,8 @@ class Relay {
     ReplyTracker tracker_;
     std::string input_;  // typed, not yet sent (wiped as it goes: it may hold a password)
     bool discarding_ = false;
+    std::deque<std::string> held_;    // typed after DATA, waiting for its 354
+    bool discard_until_dot_ = false;  // the text of a refused DATA
 };
 
 }  // namespace

@@ -157,9 +157,13 @@ void ReplyTracker::typed(std::string_view line) {
             continuation_ = false;
             if (upper(line) == "QUIT") quit_typed_ = true;
             if (auto w = words(line, 1); !w.empty() && upper(w[0]) == "AUTH") auth_open_ = true;
-            // The message follows DATA at once in a pipe, before the 354 has arrived: those
-            // lines are text, not commands (a refused DATA ends this below).
-            if (upper(line) == "DATA") in_data_ = true;
+            // What follows DATA is message text, sent after the 354 (RFC 2920 §3.1: DATA
+            // ends a pipelined group); the replies due before DATA's are counted.
+            if (upper(line) == "DATA") {
+                in_data_ = true;
+                awaiting_go_ahead_ = true;
+                replies_before_data_ = smtp_pending_ - 1;
+            }
             return;
         case mail::Protocol::imap: {
             if (is_response(line)) {  // an AUTHENTICATE response, literal data, IDLE's DONE
@@ -199,6 +203,12 @@ void ReplyTracker::closing(std::string_view line) {
     }
 }
 
+bool ReplyTracker::take_data_refused() {
+    const bool refused = data_refused_;
+    data_refused_ = false;
+    return refused;
+}
+
 std::size_t ReplyTracker::pending() const {
     switch (protocol_) {
         case mail::Protocol::smtp:
@@ -223,9 +233,19 @@ void ReplyTracker::received(std::string_view line) {
                 return;
             }
             --smtp_pending_;
+            if (awaiting_go_ahead_) {
+                if (replies_before_data_ > 0) {
+                    --replies_before_data_;
+                } else {  // DATA's own reply
+                    awaiting_go_ahead_ = false;
+                    if (*code != 354) {
+                        in_data_ = false;
+                        data_refused_ = true;
+                    }
+                }
+            }
             continuation_ = *code == 334;
             if (*code != 334) auth_open_ = false;
-            if (in_data_ && *code != 354 && smtp_pending_ == 0) in_data_ = false;  // refused
             last_ = CompletedReply{std::string(line), *code < 400};
             return;
         }

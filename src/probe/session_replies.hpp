@@ -49,6 +49,10 @@ class ReplyTracker {
     bool closing_answered() const { return closing_answered_; }
     // SMTP: between DATA and the "." that ends the message (unless DATA was refused).
     bool in_data() const { return in_data_; }
+    // SMTP: DATA sent, its reply not yet here: typed message text must wait for the 354.
+    bool awaiting_go_ahead() const { return awaiting_go_ahead_; }
+    // SMTP: DATA was refused since the last call (the text typed for it is not to be sent).
+    bool take_data_refused();
 
   private:
     // A command word of the protocol starts the line (IMAP: also after a tag).
@@ -67,6 +71,9 @@ class ReplyTracker {
     bool auth_open_ = false;     // an AUTH / AUTHENTICATE typed and not finally answered
     std::string auth_tag_;       // IMAP: its tag
     bool in_data_ = false;
+    bool awaiting_go_ahead_ = false;
+    std::size_t replies_before_data_ = 0;  // replies due to commands typed before DATA
+    bool data_refused_ = false;
     bool pop3_body_ = false;  // inside a POP3 multi-line response
     bool quit_typed_ = false;
     std::optional<CompletedReply> last_;

@@ -95,11 +95,21 @@ class TestEndOfInput(Scripted):
         srv = self.server([GREETING, *EHLO, ("expect", "DATA"), ("send", b"354 go on\r\n")])
         code, _, err = self.piped(srv, "DATA\nSubject: unfinished\n")
         self.assertEqual(code, 65, err)
-        self.assertIn("input ended inside DATA", err)
+        self.assertIn("the session ended inside DATA", err)
         lines = self.lines(srv)
         self.assertNotIn(".", lines)
         self.assertNotIn("QUIT", lines)
         self.assertEqual(lines[-1], "Subject: unfinished")
+
+    def test_message_text_waits_for_354_and_is_dropped_when_data_is_refused(self):
+        srv = self.server([GREETING, *EHLO, ("expect", "DATA"), ("sleep", 0.3),
+                           ("send", b"554 5.5.1 no valid recipients\r\n"), ("expect", "NOOP"),
+                           ("send", b"250 2.0.0 ok\r\n"), ("expect", "QUIT"),
+                           ("send", b"221 bye\r\n")])
+        code, out, err = self.piped(srv, "DATA\nRSET\nQUIT is text here\n.\nNOOP\n")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.lines(srv)[-3:], ["DATA", "NOOP", "QUIT"])
+        self.assertIn("* DATA was refused: the message text typed for it is not sent", out)
 
     def test_typing_goes_on_while_a_multi_line_reply_arrives(self):
         # The reply to NOOP arrives in pieces; RSET (already typed) reaches the server in

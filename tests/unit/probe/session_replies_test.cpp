@@ -16,8 +16,14 @@ TEST_CASE("session replies: SMTP multi-line replies, DATA and AUTH continuations
     CHECK(t.pending() == 0);
     REQUIRE(t.last());
     CHECK(t.last()->positive);
+    t.typed("MAIL FROM:<a@example.org>");
     t.typed("DATA");
+    CHECK(t.awaiting_go_ahead());
+    t.received("250 sender ok");  // MAIL's reply: DATA's is still due
+    CHECK(t.awaiting_go_ahead());
     t.received("354 go ahead");
+    CHECK_FALSE(t.awaiting_go_ahead());
+    CHECK_FALSE(t.take_data_refused());
     CHECK(t.in_data());
     t.typed("RCPT TO:<not a command here>");
     CHECK(t.pending() == 0);
@@ -36,6 +42,17 @@ TEST_CASE("session replies: SMTP multi-line replies, DATA and AUTH continuations
     CHECK_FALSE(t.redaction("AUTH PLAIN"));
     t.typed("QUIT");
     CHECK(t.quit_typed());
+}
+
+TEST_CASE("session replies: SMTP DATA refused") {
+    ReplyTracker t(mail::Protocol::smtp);
+    t.typed("DATA");
+    CHECK(t.in_data());
+    t.received("554 5.5.1 no valid recipients");
+    CHECK_FALSE(t.in_data());
+    CHECK_FALSE(t.awaiting_go_ahead());
+    CHECK(t.take_data_refused());
+    CHECK_FALSE(t.take_data_refused());
 }
 
 TEST_CASE("session replies: SMTP unasked replies and our own QUIT do not count") {
