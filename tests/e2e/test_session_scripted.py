@@ -111,6 +111,29 @@ class TestEndOfInput(Scripted):
         self.assertEqual(self.lines(srv)[-3:], ["DATA", "NOOP", "QUIT"])
         self.assertIn("* DATA was refused: the message text typed for it is not sent", out)
 
+    def test_typed_line_over_the_limit_is_not_sent(self):
+        srv = self.server([GREETING, *EHLO, ("expect", "NOOP"), ("send", b"250 ok\r\n"),
+                           ("expect", "QUIT"), ("send", b"221 bye\r\n")])
+        code, out, err = self.piped(srv, "y" * 70000 + "\nNOOP\n")
+        self.assertEqual(code, 0, err)
+        self.assertIn("* a typed line longer than 65536 bytes was not sent", out)
+        self.assertEqual(self.lines(srv)[-2:], ["NOOP", "QUIT"])
+
+    def test_data_without_reply_is_75_and_its_text_not_sent(self):
+        srv = self.server([GREETING, *EHLO, ("expect", "DATA")], drain=4.0)
+        code, out, err = self.piped(srv, "DATA\nSubject: held\n.\n")
+        self.assertEqual(code, 75, err)
+        self.assertIn("no reply to DATA within 2 s", err)
+        self.assertIn("* 2 typed lines were not sent (DATA had no reply)", out)
+        self.assertEqual(self.lines(srv)[-1], "DATA")
+
+    def test_help_documents_the_exit_statuses(self):
+        p = subprocess.run([BINARY, "session", "--help"], capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        out = p.stdout.decode()
+        self.assertIn("86 it was negative", out)
+        self.assertIn("--raw", out)
+
     def test_typing_goes_on_while_a_multi_line_reply_arrives(self):
         # The reply to NOOP arrives in pieces; RSET (already typed) reaches the server in
         # between, and both replies are shown in order.
