@@ -255,7 +255,9 @@ void add_decode_command(CLI::App& app, Action& action) {
     cmd->add_option("TEXT", args->inputs,
                     "A token, a protocol line (AUTH ..., 334 ..., + ..., tag AUTHENTICATE ...), "
                     "a transcript line (C: / S:), or a FILE holding a transcript (an existing "
-                    "file is read); '-' reads standard input");
+                    "file is read; a word that is not base64 and has a '/' or a file "
+                    "extension such as .txt names a file, and is an error when missing); "
+                    "'-' reads standard input");
     cmd->add_option("--file", args->files,
                     "Read this transcript file (repeatable; '-' = standard input), even if its "
                     "name looks like a token");
@@ -276,7 +278,8 @@ void add_decode_command(CLI::App& app, Action& action) {
         "becomes a note and decoding goes on; message bodies are never shown.\n"
         "Exit status: 0 something explained (and every checked password matches), 1 a "
         "password does NOT match, 65 invalid token, nothing explained or nothing to check, "
-        "66 a file cannot be read, 64 usage.\nInput caps: 1 MiB in total, 64 KiB per line.\n"
+        "66 a file cannot be read (or a FILE argument names none), 64 usage.\nInput caps: 1 MiB in "
+        "total, 64 KiB per line.\n"
         "\n"
         "Examples:\n"
         "  smtpauth decode AGFsaWNlAHMzY3JldA==\n"

@@ -9,10 +9,6 @@ namespace smtpauth::mail {
 
 namespace {
 
-[[noreturn]] void fail(std::string_view context, const std::string& why) {
-    throw Error(ErrorKind::protocol, "protocol error in " + std::string(context) + ": " + why);
-}
-
 std::string_view next_word(std::string_view& rest) {
     std::size_t sp = rest.find(' ');
     std::string_view word = rest.substr(0, sp);
@@ -90,11 +86,9 @@ std::optional<ImapResponse> match_imap_line(std::string_view line, std::string* 
 }
 
 ImapResponse parse_imap_line(std::string_view line, std::string_view context) {
-    detail::check_text(line, context);
-    std::string why;
-    auto r = match_imap_line(line, &why);
-    if (!r) fail(context, why);
-    return std::move(*r);
+    return detail::parse_server_line(line, context, [](std::string_view l, std::string* why) {
+        return match_imap_line(l, why);
+    });
 }
 
 ImapCapabilities parse_imap_capabilities(std::string_view atoms) {

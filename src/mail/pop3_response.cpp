@@ -40,11 +40,9 @@ std::optional<Pop3Line> match_pop3_line(std::string_view line, std::string* why)
 }
 
 Pop3Line parse_pop3_line(std::string_view line, std::string_view context) {
-    detail::check_text(line, context);
-    std::string why;
-    auto r = match_pop3_line(line, &why);
-    if (!r) fail(context, why);
-    return std::move(*r);
+    return detail::parse_server_line(line, context, [](std::string_view l, std::string* why) {
+        return match_pop3_line(l, why);
+    });
 }
 
 Pop3MultilineAssembler::Pop3MultilineAssembler(std::string context, std::size_t max_lines,

@@ -22,6 +22,20 @@ inline void check_text(std::string_view line, std::string_view context) {
     }
 }
 
+// A line read from a server: control characters refused (check_text), then the grammar of
+// `match` (a match_*_line function: the value, or nullopt with the reason). Throws
+// Error{protocol} naming `context`.
+template <typename Match>
+auto parse_server_line(std::string_view line, std::string_view context, Match match) {
+    check_text(line, context);
+    std::string why;
+    auto parsed = match(line, &why);
+    if (!parsed)
+        throw Error(ErrorKind::protocol,
+                    std::string("protocol error in ") + std::string(context) + ": " + why);
+    return std::move(*parsed);
+}
+
 inline char upper(char c) {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
 }

@@ -21,7 +21,8 @@ class MissingFiles(unittest.TestCase):
         proc = run(["decode", arg])
         err = proc.stderr.decode()
         self.assertEqual(proc.returncode, 66, err)
-        self.assertIn("no such file: '%s'" % arg, err)
+        shown = arg.replace("\\", "\\\\")  # the message escapes backslashes
+        self.assertIn("no such file: '%s'" % shown, err)
         self.assertIn("--file", err)
         self.assertIn("pass the token itself", err)
         self.assertNotIn("base64 at offset", err)
