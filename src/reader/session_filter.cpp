@@ -456,6 +456,10 @@ void classify_protocol_line(std::string_view text, sasl::TranscriptLine& out) {
         }
         out.shape = LineShape::auth_command;
         out.mechanism = upper(auth->mechanism);
+        // The command as the dialects write it: IMAP's form when there is a tag; SMTP's
+        // and POP3's are the same.
+        out.command = mail::auth_command(
+            out.tag.empty() ? mail::Protocol::smtp : mail::Protocol::imap, out.mechanism, out.tag);
         if (auth->initial_response) {
             out.has_payload = true;
             out.payload = *auth->initial_response;

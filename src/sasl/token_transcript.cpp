@@ -208,11 +208,10 @@ class Decoder {
         ex_.mechanism = p.mechanism;
         ex_.named = true;
         msg.direction = TokenDirection::client;
-        std::string verb = p.tag.empty() ? "AUTH " : std::string(p.tag) + " AUTHENTICATE ";
         if (!p.has_payload) {
             msg.kind = MessageKind::auth_command;
             msg.mechanism = p.mechanism;
-            msg.summary = verb + p.mechanism + " (no initial response)";
+            msg.summary = p.command + " (no initial response)";
             return push(std::move(msg));
         }
         auto bytes = payload_bytes(p.payload, msg, false);
@@ -223,7 +222,7 @@ class Decoder {
         explain_client(*bytes, msg, ex_, &result_, options_);
         wipe_string(*bytes);
         ++ex_.client_messages;
-        msg.summary = verb + p.mechanism + " with initial response: " + msg.summary;
+        msg.summary = p.command + " with initial response: " + msg.summary;
         if (const MechanismDecoder* d = decoder_for(p.mechanism);
             d && !d->initial_response_note.empty())
             msg.notes.push_back(std::string(d->initial_response_note));

@@ -39,6 +39,7 @@ struct TranscriptLine {
     std::string_view payload;  // base64 (IR, challenge, bare token) or reply text
     bool has_payload = false;  // an IR/challenge was present (it may be empty: "334 ")
     std::string mechanism;     // auth_command: upper-cased mechanism name
+    std::string command;       // auth_command: "AUTH PLAIN" / "a1 AUTHENTICATE PLAIN"
     std::string_view tag;      // IMAP tag
     std::string keyword;       // command keyword / IMAP status, upper case
     int code = 0;              // SMTP reply code
