@@ -210,8 +210,14 @@ AvList parse_av_pairs(BytesView data, bool eol_tail_ok) {
     AvList list;
     std::size_t at = 0;
     std::size_t dropped = 0;
+    const auto note_dropped = [&] {
+        if (dropped > 0)
+            list.problems.push_back(std::to_string(dropped) + " more AV pairs not shown (over " +
+                                    std::to_string(kMaxAvPairs) + ")");
+    };
     while (at < data.size()) {
         if (data.size() - at < 4) {
+            note_dropped();
             list.problems.push_back(std::to_string(data.size() - at) +
                                     " stray bytes where an AV pair header (4 bytes) should be");
             return list;
@@ -219,12 +225,14 @@ AvList parse_av_pairs(BytesView data, bool eol_tail_ok) {
         const std::uint16_t id = read_u16(data, at);
         const std::uint16_t len = read_u16(data, at + 2);
         if (len > data.size() - at - 4) {
+            note_dropped();
             list.problems.push_back(av_id_name(id) + " claims " + std::to_string(len) +
                                     " bytes, but only " + std::to_string(data.size() - at - 4) +
                                     " remain: the AV pair list overruns its field");
             return list;
         }
         if (id == kAvEol) {
+            note_dropped();
             list.terminated = true;
             if (len != 0)
                 list.problems.push_back("MsvAvEOL has length " + std::to_string(len) +
@@ -240,9 +248,7 @@ AvList parse_av_pairs(BytesView data, bool eol_tail_ok) {
             ++dropped;
         at += 4 + std::size_t{len};
     }
-    if (dropped > 0)
-        list.problems.push_back(std::to_string(dropped) + " more AV pairs not shown (over " +
-                                std::to_string(kMaxAvPairs) + ")");
+    note_dropped();
     list.problems.push_back("the AV pair list ends without MsvAvEOL");
     return list;
 }
