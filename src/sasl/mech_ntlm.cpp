@@ -123,8 +123,10 @@ std::string timestamp_text(std::uint64_t filetime) {
     return std::to_string(filetime) + " (not a valid date)";
 }
 
-// One field per AV pair, named `prefix` + the AvId's name.
-void explain_av_pairs(const ntlm::AvList& list, std::string_view prefix, DecodedMessage& msg) {
+// One field per AV pair, named `prefix` + the AvId's name; the list's problems as notes
+// starting with `where`.
+void explain_av_pairs(const ntlm::AvList& list, std::string_view prefix, std::string_view where,
+                      DecodedMessage& msg) {
     for (const auto& pair : list.pairs) {
         const std::string name = std::string(prefix) + ntlm::av_id_name(pair.id);
         std::string value;
@@ -136,16 +138,14 @@ void explain_av_pairs(const ntlm::AvList& list, std::string_view prefix, Decoded
             if (f & 1) value += " account-authentication-constrained";
             if (f & 2) value += " MIC-present";
             if (f & 4) value += " SPN-from-untrusted-source";
-        } else if (pair.id >= 1 && pair.id <= 5) {
-            value = name_text(pair.value, true, name, msg);
-        } else if (pair.id == 9) {
+        } else if ((pair.id >= 1 && pair.id <= 5) || pair.id == 9) {
             value = name_text(pair.value, true, name, msg);
         } else {
             value = hex(pair.value);
         }
         msg.fields.emplace_back(name, value);
     }
-    for (const auto& p : list.problems) msg.notes.push_back(std::string(prefix) + " " + p);
+    for (const auto& p : list.problems) msg.notes.push_back(std::string(where) + ": " + p);
 }
 
 void explain_negotiate(const ntlm::Message& m, DecodedMessage& msg) {
@@ -160,8 +160,8 @@ void explain_challenge(const ntlm::Message& m, DecodedMessage& msg, DecodeContex
                                 name_text(*m.target_name, unicode, "target-name", msg));
     if (m.server_challenge) msg.fields.emplace_back("server-challenge", hex(*m.server_challenge));
     if (m.target_info)
-        explain_av_pairs(ntlm::parse_av_pairs(*m.target_info), "target-info.", msg);
-    else if (m.server_challenge)
+        explain_av_pairs(ntlm::parse_av_pairs(*m.target_info), "target-info.", "target info", msg);
+    else if (m.server_challenge && !(m.flags && (*m.flags & ntlm::kNegotiateTargetInfo)))
         msg.notes.push_back(
             "no target info: the client can only answer with NTLMv1 or an "
             "NTLMv2 response without server names");
@@ -208,7 +208,7 @@ void explain_responses(const ntlm::Message& m, DecodedMessage& msg,
         if (v2->resp_type != 1 || v2->hi_resp_type != 1)
             msg.notes.push_back("NTLMv2 RespType/HiRespType are " + std::to_string(v2->resp_type) +
                                 "/" + std::to_string(v2->hi_resp_type) + " (must be 1/1)");
-        explain_av_pairs(v2->pairs, "ntlmv2.", msg);
+        explain_av_pairs(v2->pairs, "ntlmv2.", "NTLMv2 response AV pairs", msg);
     } else if (!nt.empty()) {
         msg.fields.emplace_back("nt-response", hex(nt), true);
     }
