@@ -73,7 +73,13 @@ PasswordCheck check(const CheckData& data, const Secret& password) {
     PasswordCheck result;
     auto password16 = ntlm::utf8_to_utf16le(password.reveal());
     if (!password16) return result;
-    Bytes hash = ntlm::nt_hash(*password16);
+    Bytes hash;
+    try {
+        hash = ntlm::nt_hash(*password16);
+    } catch (...) {
+        wipe_string(*password16);
+        throw;
+    }
     wipe_string(*password16);
     const Bytes user = upper_utf16le(m.user_utf16le);
     for (const Bytes& domain : {m.domain_utf16le, upper_utf16le(m.domain_utf16le), Bytes{}}) {
