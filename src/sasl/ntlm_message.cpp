@@ -141,7 +141,9 @@ void parse_challenge(BytesView data, Message& msg) {
     if (*msg.flags & kNegotiateVersion && r.fixed_part_present(48, 8))
         msg.version = read_version(data, 48);
     msg.target_name = r.payload(target_name, "target name");
-    if (target_info) msg.target_info = r.payload(target_info, "target info");
+    // An empty TargetInfoFields (Cyrus's server sends one) means no target info.
+    if (target_info && target_info->length > 0)
+        msg.target_info = r.payload(target_info, "target info");
     if (*msg.flags & kNegotiateTargetInfo && !target_info)
         r.problem("the flags announce target info, but the message has no TargetInfoFields");
 }
@@ -218,6 +220,7 @@ AvList parse_av_pairs(BytesView data, bool eol_tail_ok) {
     while (at < data.size()) {
         if (data.size() - at < 4) {
             note_dropped();
+            list.overrun = true;
             list.problems.push_back(std::to_string(data.size() - at) +
                                     " stray bytes where an AV pair header (4 bytes) should be");
             return list;
@@ -226,6 +229,7 @@ AvList parse_av_pairs(BytesView data, bool eol_tail_ok) {
         const std::uint16_t len = read_u16(data, at + 2);
         if (len > data.size() - at - 4) {
             note_dropped();
+            list.overrun = true;
             list.problems.push_back(av_id_name(id) + " claims " + std::to_string(len) +
                                     " bytes, but only " + std::to_string(data.size() - at - 4) +
                                     " remain: the AV pair list overruns its field");

@@ -49,6 +49,7 @@ struct AvPair {
 struct AvList {
     std::vector<AvPair> pairs;  // MsvAvEOL not included
     bool terminated = false;    // MsvAvEOL was found
+    bool overrun = false;       // a pair (or a pair header) runs past the end of the list
     std::vector<std::string> problems;
 };
 
