@@ -1,8 +1,10 @@
 """End-to-end: NTLM (MS-NLMP). `decode` of NEGOTIATE/CHALLENGE/AUTHENTICATE captured from real
 clients (curl: NTLMv2, gsasl/libntlm: NTLMv1), `decode --check-password` on NTLMv2, hostile
-CHALLENGE messages, and a live exchange between curl and the test Dovecot, whose NTLM is
-Samba's ntlm_auth (tests/servers/dovecot_server.py, ntlm=True): the server that accepts the
-password is not our code, and our check must agree with it.
+CHALLENGE messages, a live exchange between curl and the test Dovecot, whose NTLM is Samba's
+ntlm_auth (tests/servers/dovecot_server.py, ntlm=True): the server that accepts the password is
+not our code, and our check must agree with it; `probe --mech NTLM` (Cyrus's NTLM plugin)
+against that Dovecot over SMTP submission, IMAP and POP3, and against scripted servers that
+send malformed CHALLENGEs.
 """
 
 import base64
@@ -19,6 +21,7 @@ SOURCE_DIR = clitest.source_dir()
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures", "transcripts")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "servers"))
 import dovecot_server  # noqa: E402  (path set above)
+from scripted_server import ImapScript, ProbeCase, SmtpScript, good_context  # noqa: E402
 
 FIXTURE_PASSWORD = "S3cret-Pass.42"
 PW_ENV = "SMTPAUTH_TEST_CHECK_PASSWORD"
@@ -71,7 +74,8 @@ class NtlmDecode(unittest.TestCase):
         self.assertRegex(out, r"nt-proof-str: +<hidden, 32 bytes; --show-secrets to show>")
         self.assertRegex(out, r"lm-response: +<hidden, 48 bytes; --show-secrets to show>")
         # The proof is what the AUTHENTICATE carries; shown only on request.
-        authenticate = ntlm_messages(open(fixture("curl-imap-ntlm"), encoding="utf-8").read())[-1]
+        with open(fixture("curl-imap-ntlm"), encoding="utf-8") as f:
+            authenticate = ntlm_messages(f.read())[-1]
         nt_len = int.from_bytes(authenticate[20:22], "little")
         nt_off = int.from_bytes(authenticate[24:28], "little")
         proof = authenticate[nt_off:nt_off + 16].hex()
@@ -197,6 +201,111 @@ class NtlmDovecot(unittest.TestCase):
                 # And the server itself refuses a wrong password (curl: 67, login denied).
                 bad = self.curl(url, good + "x", *extra)
                 self.assertEqual(bad.returncode, 67, bad.stderr[-2000:])
+
+    def probe(self, listener, scheme, password):
+        url = f"{scheme}://{self.info['host']}:{self.info['ports'][listener]}"
+        return clitest.run(["probe", "--json", url, "--cafile", self.info["ca"], "--user",
+                            "alice", "--password-env", PW_ENV, "--mech", "NTLM"],
+                           extra_env={PW_ENV: password}, timeout=60)
+
+    def test_probe_good_0_bad_77(self):
+        good = self.info["ntlm_password"]
+        for listener, scheme in (("submission", "smtp"), ("imap", "imap"), ("pop3", "pop3")):
+            with self.subTest(listener=listener):
+                ok = self.probe(listener, scheme, good)
+                self.assertEqual(ok.returncode, 0, ok.stderr)
+                auth = json.loads(ok.stdout)["auth"]
+                self.assertEqual(auth["mechanism"], "NTLM")
+                self.assertEqual(auth["result"], "accepted")
+                # AUTH with the NEGOTIATE as initial response, then the AUTHENTICATE.
+                self.assertEqual(auth["round_trips"], 2)
+                bad = self.probe(listener, scheme, good + "x")
+                self.assertEqual(bad.returncode, 77, bad.stderr)
+                self.assertEqual(json.loads(bad.stdout)["auth"]["result"], "rejected")
+                for out in (ok.stdout + ok.stderr, bad.stdout + bad.stderr):
+                    self.assertNotIn(good.encode(), out)
+
+
+def type2_answer(challenge, failure):
+    """An AUTH hook that answers the client's NEGOTIATE with `challenge` (base64 text as
+    bytes), then with `failure`, and records the AUTH line and the client's answer."""
+    seen = {}
+
+    def smtp(s, line):
+        seen["auth"] = line
+        s.send(b"334 " + challenge + b"\r\n")
+        seen["answer"] = s.readline()
+        s.send(failure)
+    return smtp, seen
+
+
+class NtlmProbeHostile(ProbeCase):
+    """Servers that send malformed CHALLENGEs: the client cancels with "*" (RFC 4954 §4) and
+    says what is wrong; nothing derived from the password is sent."""
+
+    def smtp(self, challenge_b64):
+        auth, seen = type2_answer(challenge_b64, b"501 5.7.0 Authentication cancelled\r\n")
+        server = self.serve(SmtpScript(good_context(), caps_tls=[b"hostile.test", b"AUTH NTLM"],
+                                       auth=auth))
+        r = self.probe(server, f"smtp://127.0.0.1:{server.port}", extra=["--mech", "NTLM"])
+        return server, r, seen
+
+    def test_malformed_challenges_are_refused_with_the_reason(self):
+        good = b"\x02\x00\x0c\x00" + DOMAIN + b"\0\0\0\0"
+        cases = {
+            "target info past the end": (
+                challenge(good, ti_len=0xFFFF),
+                r"NTLM: the server's CHALLENGE is malformed: target info: offset 48 \+ length "
+                r"65535 points past the end of the 68-byte message"),
+            "target info offset outside": (
+                challenge(good, ti_off=0xFFFFFFF0),
+                r"malformed: target info: offset 4294967280 \+ length 20 points past the end"),
+            "AV pair overruns the list": (
+                challenge(b"\x02\x00\xff\x00" + DOMAIN),
+                r"malformed: target info: MsvAvNbDomainName claims 255 bytes, but only 12 "
+                r"remain"),
+            "truncated": (b"NTLMSSP\0\x02\0\0\0" + b"\0" * 10,
+                          r"malformed: CHALLENGE is 22 bytes, shorter than its 32-byte minimum"),
+            "a NEGOTIATE instead": (b"NTLMSSP\0\x01\0\0\0\x07\x02\0\0",
+                                    r"CHALLENGE has message type 1 \(a CHALLENGE is 2\)"),
+            "not NTLM": (b"hello, world",
+                         r"CHALLENGE is not an NTLM message \(no NTLMSSP signature\)"),
+        }
+        for name, (msg, reason) in cases.items():
+            with self.subTest(case=name):
+                server, r, seen = self.smtp(base64.b64encode(msg))
+                self.assertRegex(seen.get("auth", b"").decode(), r"^AUTH NTLM TlRMTVNTUAAB")
+                self.assertEqual(seen.get("answer"), b"*", r.text())
+                self.assert_failure(r, 76, stage="auth", message=reason)
+                self.assert_no_secret_sent(server)
+
+    def test_padding_only_or_bad_base64_is_cancelled(self):
+        # CVE-2026-113868 (Thunderbird): an unchecked NTLM challenge; ours is decoded strictly.
+        for payload in (b"====", b"TlRMTVNTUAAC*AAA"):
+            with self.subTest(payload=payload):
+                server, r, seen = self.smtp(payload)
+                self.assertEqual(seen.get("answer"), b"*", r.text())
+                self.assert_failure(r, 76, stage="auth", message=r"undecodable challenge")
+
+    def test_sound_challenge_without_eol_is_answered(self):
+        # Not every server ends its AV pair list (nor sends one: Cyrus's server does not):
+        # a list that stays inside the message is answered with an AUTHENTICATE.
+        server, r, seen = self.smtp(base64.b64encode(challenge(b"\x02\x00\x0c\x00" + DOMAIN)))
+        self.assertRegex(seen.get("answer", b"").decode(), r"^TlRMTVNTUAAD")
+        self.assert_failure(r, 77, stage="auth")
+
+    def test_imap_malformed_challenge(self):
+        seen = {}
+
+        def auth(s, line, tag):
+            s.send(b"+ " + base64.b64encode(challenge(b"\x02\x00\xff\x00" + DOMAIN)) + b"\r\n")
+            seen["answer"] = s.readline()
+            s.send(tag + b" BAD Authentication cancelled\r\n")
+        server = self.serve(ImapScript(good_context(),
+                                       caps_tls=b"IMAP4rev1 SASL-IR AUTH=NTLM", auth=auth))
+        r = self.probe(server, f"imap://127.0.0.1:{server.port}", extra=["--mech", "NTLM"])
+        self.assertEqual(seen.get("answer"), b"*", r.text())
+        self.assert_failure(r, 76, stage="auth", message=r"MsvAvNbDomainName claims 255 bytes")
 
 
 if __name__ == "__main__":
