@@ -136,6 +136,16 @@ class NtlmDecode(unittest.TestCase):
                        extra_env={"OPENSSL_MODULES": "/nonexistent-ossl-modules"})
         self.assertEqual(plain.returncode, 0, plain.stderr)
 
+    def test_gen_points_to_probe(self):
+        # The NTLM client is Cyrus's plugin answering a live server: gen has nothing to run.
+        proc = clitest.run(["gen", "NTLM", "tim", "--password-env", PW_ENV],
+                           extra_env={PW_ENV: "pw"})
+        self.assertEqual(proc.returncode, 64, proc.stderr)
+        self.assertIn(b"NTLM runs in a Cyrus SASL plugin against a live server; use 'smtpauth "
+                      b"probe --mech NTLM'", proc.stderr)
+        self.assertEqual(proc.stdout, b"")
+        self.assertNotIn(b"NTLM", clitest.run(["gen", "--help"]).stdout.split(b"Mechanisms:")[1])
+
     def test_hostile_challenges_become_notes(self):
         good = b"\x02\x00\x0c\x00" + DOMAIN + b"\0\0\0\0"
         cases = {
