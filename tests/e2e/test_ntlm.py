@@ -304,6 +304,19 @@ class NtlmProbeHostile(ProbeCase):
         self.assertRegex(seen.get("answer", b"").decode(), r"^TlRMTVNTUAAD")
         self.assert_failure(r, 77, stage="auth")
 
+    def test_chosen_over_plain_and_login_without_mech(self):
+        # Exchange's usual offer: NTLM sends no password over the wire, so it comes first.
+        auth, seen = type2_answer(base64.b64encode(challenge(b"")),
+                                  b"535 5.7.8 Authentication failed\r\n")
+        server = self.serve(SmtpScript(good_context(),
+                                       caps_tls=[b"hostile.test", b"AUTH LOGIN PLAIN NTLM"],
+                                       auth=auth))
+        r = self.probe(server, f"smtp://127.0.0.1:{server.port}")
+        self.assertRegex(seen.get("auth", b"").decode(), r"^AUTH NTLM TlRMTVNTUAAB")
+        self.assertRegex(seen.get("answer", b"").decode(), r"^TlRMTVNTUAAD")
+        self.assert_failure(r, 77, stage="auth")
+        self.assertEqual(r.json["auth"]["mechanism"], "NTLM")
+
     def test_imap_malformed_challenge(self):
         seen = {}
 
