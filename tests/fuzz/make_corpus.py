@@ -97,7 +97,7 @@ def main():
     # mechanisms: byte 0 = index in the registry table (see fuzz_mechanisms.cpp), then
     # '\n'-separated challenges ("+..." = success data for finish())
     table = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-             "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "PLAIN", "LOGIN", "OAUTHBEARER",
+             "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "NTLM", "PLAIN", "LOGIN", "OAUTHBEARER",
              "XOAUTH2", "EXTERNAL", "ANONYMOUS"]
     scripts = {
         "SCRAM-SHA-1": [SCRAM1[1], SCRAM1[3]],
