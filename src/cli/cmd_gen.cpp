@@ -52,11 +52,12 @@ struct GenArgs {
     CLI::Option* line_opt = nullptr;
 };
 
-// The mechanisms gen can run: -PLUS needs channel binding from a live TLS connection.
+// The mechanisms gen can run: -PLUS needs channel binding from a live TLS connection, and a
+// Cyrus-run mechanism answers a live server's challenges inside the plugin.
 std::string known_mechanisms() {
     std::string names;
     for (const auto& m : sasl::mechanisms()) {
-        if (m.traits.channel_binding) continue;
+        if (m.traits.channel_binding || m.traits.cyrus) continue;
         if (!names.empty()) names += ", ";
         names += m.name;
     }
@@ -95,6 +96,13 @@ GenRequest build_request(GenArgs& a) {
                                           " needs channel-binding data from a live TLS "
                                           "connection; use 'smtpauth probe --mech " +
                                           name + "' or the mechanism without -PLUS");
+    }
+
+    if (t.cyrus) {
+        throw Error(ErrorKind::usage, name +
+                                          " runs in a Cyrus SASL plugin against a live server; "
+                                          "use 'smtpauth probe --mech " +
+                                          name + "'");
     }
 
     // Options that only some mechanisms use.

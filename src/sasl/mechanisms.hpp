@@ -19,13 +19,14 @@ extern const MechanismInfo kScramSha1;
 extern const MechanismInfo kCramSha256;
 extern const MechanismInfo kCramSha1;
 extern const MechanismInfo kCramMd5;
+extern const MechanismInfo kNtlm;
 extern const MechanismInfo kPlain;
 extern const MechanismInfo kLogin;
 extern const MechanismInfo kOAuthBearer;
 extern const MechanismInfo kXOAuth2;
 extern const MechanismInfo kExternal;
 extern const MechanismInfo kAnonymous;
-// Mechanisms `decode` explains but smtpauth has no client for.
+// Decoder hooks defined in a mechanism's file and used before its registry entry.
 extern const MechanismDecoder kNtlmDecoder;
 
 // Throw Error{bad_input} naming the mechanism and the field ("PLAIN: the user name is empty").

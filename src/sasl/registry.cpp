@@ -18,17 +18,15 @@ namespace {
 std::span<const MechanismInfo> table() {
     static const std::array kTable{
         detail::kScramSha256Plus, detail::kScramSha256, detail::kScramSha1Plus, detail::kScramSha1,
-        detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kPlain,
-        detail::kLogin,           detail::kOAuthBearer, detail::kXOAuth2,       detail::kExternal,
-        detail::kAnonymous,
+        detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kNtlm,
+        detail::kPlain,           detail::kLogin,       detail::kOAuthBearer,   detail::kXOAuth2,
+        detail::kExternal,        detail::kAnonymous,
     };
     return kTable;
 }
 
 // Mechanisms `decode` explains although smtpauth has no client for them: one line each.
-constexpr std::array kDecodeOnly{
-    &detail::kNtlmDecoder,
-};
+constexpr std::array<const MechanismDecoder*, 0> kDecodeOnly{};
 
 // The decoder hooks, each once: the table's in its order, then the decode-only ones.
 std::vector<const MechanismDecoder*> collect_decoders() {

@@ -32,7 +32,9 @@ EXPECTED = {
     "curl-http-basic": ("curl", True, True),
     "curl-http-bearer": ("curl", True, True),
     "curl-imap-cram": ("curl", True, True),
+    "curl-imap-ntlm": ("curl", True, True),
     "curl-pop3-login": ("curl", True, True),
+    "curl-smtp-ntlm": ("curl", True, True),
     "curl-smtp-plain": ("curl", True, True),
     "dovecot-log": ("dovecot", True, True),
     "generic-auth-lowercase": (None, True, True),
@@ -41,6 +43,8 @@ EXPECTED = {
     "gsasl-imap-plain": ("gsasl", True, True),
     "gsasl-imap-scram-sha-256": ("gsasl", True, True),
     "gsasl-smtp-cram-md5": ("gsasl", True, True),
+    # libntlm answers with NTLMv1, which --check-password does not check.
+    "gsasl-smtp-ntlm": ("gsasl", False, True),
     "javamail-login": ("javamail", True, True),
     "mailkit-cram-bdat": ("mailkit", True, True),
     "mpop-cram-md5": ("msmtp", True, True),
@@ -123,6 +127,15 @@ def forbidden_strings(text):
         m = re.search(rb",p=([A-Za-z0-9+/=]+)$", raw)
         if m:  # SCRAM client-final: the proof
             out.update({word, m.group(1).decode()})
+        if raw.startswith(b"NTLMSSP\0\3\0\0\0") and len(raw) >= 28:
+            # NTLM AUTHENTICATE: the LM and NT responses (NTLMv2: NTProofStr first).
+            out.add(word)
+            for at in (12, 20):
+                length, offset = int.from_bytes(raw[at:at + 2], "little"), \
+                    int.from_bytes(raw[at + 4:at + 8], "little")
+                response = raw[offset:offset + length]
+                if response.strip(b"\0"):
+                    out.update({response.hex(), response[:16].hex()})
     for m in re.finditer(r"APOP \S+ ([0-9a-f]{32})", text):
         out.add(m.group(1))
     for m in re.finditer(r",p=([A-Za-z0-9+/=]{20,})", text):

@@ -53,6 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     auto table = sasl::mechanisms();
     const auto& info = table[data[0] % table.size()];
+    // Cyrus-run mechanisms (NTLM) execute libsasl2's uninstrumented plugins; what smtpauth
+    // does before them (the NTLM CHALLENGE guard's parser) is fuzzed by fuzz_ntlm.
+    if (info.traits.cyrus) return 0;
     auto mech = make(info);
     try {
         if (auto ir = mech->initial_response())

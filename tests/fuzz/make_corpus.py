@@ -97,7 +97,7 @@ def main():
     # mechanisms: byte 0 = index in the registry table (see fuzz_mechanisms.cpp), then
     # '\n'-separated challenges ("+..." = success data for finish())
     table = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-             "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "PLAIN", "LOGIN", "OAUTHBEARER",
+             "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "NTLM", "PLAIN", "LOGIN", "OAUTHBEARER",
              "XOAUTH2", "EXTERNAL", "ANONYMOUS"]
     scripts = {
         "SCRAM-SHA-1": [SCRAM1[1], SCRAM1[3]],
@@ -223,7 +223,42 @@ def main():
                            b"pop3s://127.0.0.1", b"[::1]:993", b"::1", b"ftp://h", b"smtp://",
                            b"smtp://h:99999", b"smtps://user@h", b"h:995"]):
         write("target", f"seed-{i}", bytes([(i * 5) & 0x0F]) + t)
+    write_ntlm(fixtures)
     return 0
+
+
+def write_ntlm(fixtures):
+    """ntlm: byte 0 even = one message; odd = u16le length of a CHALLENGE, the CHALLENGE,
+    then an AUTHENTICATE (fuzz_ntlm.cpp). Seeds: the messages of the captured NTLM fixtures
+    and hostile CHALLENGEs (overrunning target info, huge lengths, no MsvAvEOL)."""
+    import re
+    for name in ("curl-imap-ntlm", "gsasl-smtp-ntlm"):
+        with open(os.path.join(fixtures, name + ".txt"), encoding="utf-8") as f:
+            msgs = [base64.b64decode(m) for m in re.findall(r"TlRMTVNTUA[A-Za-z0-9+/=]+", f.read())]
+        for i, m in enumerate(msgs):
+            write("ntlm", f"{name}-{i}", b"\x00" + m)
+        challenge, authenticate = msgs[-2], msgs[-1]
+        write("ntlm", f"{name}-exchange",
+              b"\x01" + len(challenge).to_bytes(2, "little") + challenge + authenticate)
+
+    def challenge(target_info, ti_len=None, ti_off=48):
+        head = b"NTLMSSP\0" + (2).to_bytes(4, "little") + b"\0" * 8
+        head += (0x00800201).to_bytes(4, "little") + bytes.fromhex("0123456789abcdef") + b"\0" * 8
+        n = len(target_info) if ti_len is None else ti_len
+        head += n.to_bytes(2, "little") * 2 + ti_off.to_bytes(4, "little")
+        return head + target_info
+    domain = "Domain".encode("utf-16le")
+    good = b"\x02\x00\x0c\x00" + domain + b"\0\0\0\0"
+    hostile = {
+        "overrun-field": challenge(good, ti_len=0xFFFF),
+        "offset-outside": challenge(good, ti_off=0xFFFFFFF0),
+        "pair-overruns": challenge(b"\x02\x00\xff\x00" + domain),
+        "no-eol": challenge(b"\x02\x00\x0c\x00" + domain),
+        "many-pairs": challenge(b"\x08\x00\x00\x00" * 300 + b"\0\0\0\0"),
+        "short": b"NTLMSSP\0\x02\0\0\0\0\0",
+    }
+    for name, msg in hostile.items():
+        write("ntlm", f"hostile-{name}", b"\x00" + msg)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ Python: `with DovecotServer(dir) as server: server.info[...]`
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -50,6 +51,13 @@ LISTENER_NAMES = ("imap", "imaps", "pop3", "pop3s", "submission", "submissions")
 USERS = {"alice": "correct horse battery staple", "jörg": "pässwörd €uro"}
 TOKENS = {"alice": "ya29.smtpauth-test-token-alice"}
 BAD_TOKEN = "ya29.smtpauth-test-token-revoked"
+
+# NTLM (optional, DovecotServer(ntlm=True)): Debian's Dovecot has no NTLM of its own, so its
+# winbind mode runs Samba's ntlm_auth (package winbind). With --password, ntlm_auth checks the
+# NTLM response locally against that one password (no Samba domain, no winbindd): any user
+# name with NTLM_PASSWORD is accepted.
+NTLM_HELPER = "/usr/bin/ntlm_auth"
+NTLM_PASSWORD = USERS["alice"]
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -178,10 +186,11 @@ def stop_pid(pid, marker, timeout=STOP_TIMEOUT, proc=None):
 class DovecotServer:
     """One private Dovecot plus its SMTP relay sink and OAuth introspection endpoint."""
 
-    def __init__(self, directory=None, with_ipv6=None, introspection_url=None):
+    def __init__(self, directory=None, with_ipv6=None, introspection_url=None, ntlm=False):
         # introspection_url: an external RFC 7662 endpoint (e.g. oauth_server.py) instead of
-        # the built-in oauth_introspect.py helper.
+        # the built-in oauth_introspect.py helper. ntlm: also offer NTLM (see NTLM_HELPER).
         self.introspection_url = introspection_url
+        self.ntlm = ntlm
         self.owns_dir = directory is None
         self.dir = os.path.abspath(directory or tempfile.mkdtemp(prefix="smtpauth-dovecot-"))
         self.with_ipv6 = _ipv6_loopback_available() if with_ipv6 is None else with_ipv6
@@ -336,9 +345,25 @@ class DovecotServer:
               ssl_key = <{pki["unknown_ca_key"]}
             }}
             """)
+        if self.ntlm:
+            conf = conf.replace("auth_mechanisms = plain", "auth_mechanisms = ntlm plain", 1)
+            conf += self._ntlm_config()
         with open(self.path("dovecot.conf"), "w", encoding="utf-8") as f:
             f.write(conf)
         return p
+
+    def _ntlm_config(self):
+        # Dovecot runs the helper with one argument (--helper-protocol=squid-2.5-ntlmssp);
+        # the wrapper adds the local password check.
+        helper = self.path("ntlm_auth_local")
+        with open(helper, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\nexec {NTLM_HELPER} "$@" --password={shlex.quote(NTLM_PASSWORD)}\n')
+        os.chmod(helper, 0o755)
+        return textwrap.dedent(f"""\
+            # NTLM through Samba's ntlm_auth (winbind mode), checked locally.
+            auth_use_winbind = yes
+            auth_winbind_helper_path = {helper}
+            """)
 
     def _prepare_dirs(self):
         # Dovecot's auth process (user "dovecot") reads the passwd-file and the mail
@@ -387,6 +412,7 @@ class DovecotServer:
             "other_ca": pki["other_ca"],
             "server_cert": pki["server_cert"],
             "users": USERS,
+            "ntlm_password": NTLM_PASSWORD if self.ntlm else None,
             "tokens": TOKENS,
             "bad_token": BAD_TOKEN,
             "smtp_sink_port": sink_port,

@@ -30,6 +30,7 @@ struct Credentials {
     Secret secret;        // password, or bearer token for the OAuth mechanisms
     std::string host;     // OAUTHBEARER host=, optional
     std::uint16_t port = 0;  // OAUTHBEARER port=, 0 = omit
+    std::string realm;       // DIGEST-MD5 / Cyrus realm; empty = the server's first (or none)
 };
 
 struct MechanismOptions {
@@ -40,6 +41,9 @@ struct MechanismOptions {
     std::uint32_t scram_max_iterations = 1000000; // refuse more: a server could make us spin
     ChannelBinding channel_binding;               // used by -PLUS variants only
     bool server_supports_plus = false;            // a -PLUS mechanism was offered: GS2 "y" is wrong
+    // The protocol's GSSAPI service name (RFC 4954 "smtp", RFC 3501 "imap", RFC 5034 "pop"):
+    // DIGEST-MD5's digest-uri and the Kerberos service principal.
+    std::string service = "smtp";
 };
 
 // One client message produced by a mechanism.

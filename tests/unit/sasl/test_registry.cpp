@@ -104,8 +104,8 @@ TEST_SUITE("smtpauth::sasl") {
         for (const auto& m : sasl::mechanisms()) names.push_back(m.name);
         CHECK(names == std::vector<std::string_view>{
                            "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
-                           "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "PLAIN", "LOGIN", "OAUTHBEARER",
-                           "XOAUTH2", "EXTERNAL", "ANONYMOUS"});
+                           "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "NTLM", "PLAIN", "LOGIN",
+                           "OAUTHBEARER", "XOAUTH2", "EXTERNAL", "ANONYMOUS"});
         int previous = 1 << 30;
         for (const auto& m : sasl::mechanisms()) {
             CAPTURE(m.name);

@@ -88,6 +88,9 @@ Generated generate(const MechanismInfo& info, const Case& c) {
 TEST_SUITE("smtpauth::sasl::token") {
     TEST_CASE("decode(gen(x)) for every registry mechanism") {
         for (const auto& info : mechanisms()) {
+            // Cyrus-run mechanisms need a live server's challenge; their messages are decoded
+            // and checked in their own tests (against the Cyrus server oracle).
+            if (info.traits.cyrus) continue;
             for (const auto& c : kCases) {
                 CAPTURE(info.name);
                 CAPTURE(c.user);
