@@ -51,6 +51,7 @@ _smtpauth() {
         --protocol | --line) COMPREPLY=($(compgen -W "smtp imap pop3" -- "$cur")); return ;;
         --tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
         --tls-min) COMPREPLY=($(compgen -W "1.0 1.1 1.2 1.3" -- "$cur")); return ;;
+        --backend) COMPREPLY=($(compgen -W "native cyrus" -- "$cur")); return ;;
         --cafile | --cacert | --cert | --key | --netrc-file | --*-file) _filedir; return ;;
         --*-env) COMPREPLY=($(compgen -v -- "$cur")); return ;;
         --*-cmd) COMPREPLY=($(compgen -c -- "$cur")); return ;;

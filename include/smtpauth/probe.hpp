@@ -49,6 +49,10 @@ struct Target {
 Target parse_target(std::string_view input, std::optional<Protocol> protocol = std::nullopt,
                     std::optional<TlsMode> tls = std::nullopt);
 
+// The GSSAPI service name of the protocol (RFC 4954 §4 "smtp", RFC 3501 "imap", RFC 5034 "pop"):
+// DIGEST-MD5's digest-uri and the Kerberos service principal use it.
+std::string sasl_service(Protocol protocol);
+
 // The stages of a session, in order; mailbox (probe), envelope and message (send) are the
 // "after AUTH" stages that a command adds.
 enum class Stage {

@@ -13,6 +13,7 @@
 #include "cli/suggest.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/probe.hpp"
 #include "smtpauth/sasl/registry.hpp"
 #include "smtpauth/secret.hpp"
 
@@ -87,7 +88,7 @@ GenRequest build_request(GenArgs& a) {
     const std::string name(info->name);
     const auto& t = info->traits;
     const auto& g = info->gen;
-    const bool scram = t.verifies_server;
+    const bool scram = g.server_steps;
     const bool positional_authzid = g.positional == sasl::GenTraits::Positional::authzid;
     const bool positional_trace = g.positional == sasl::GenTraits::Positional::trace;
 
@@ -109,11 +110,13 @@ GenRequest build_request(GenArgs& a) {
     refuse(given(a.authzid_opt) && !g.takes_authzid, "--authzid", name,
            "it has no authorization identity");
     refuse(given(a.challenge_opt) && !g.takes_challenge, "--challenge", name,
-           "only CRAM-* take a server challenge");
+           "only CRAM-* and DIGEST-MD5 take a server challenge");
     refuse((given(a.host_opt) || given(a.port_opt)) && !g.takes_host_port, "--host/--port", name,
-           "only OAUTHBEARER carries them");
+           "only OAUTHBEARER and DIGEST-MD5 (digest-uri host) use them");
     refuse(given(a.trace_opt) && !positional_trace, "--trace", name, "only ANONYMOUS has a trace");
-    for (auto* opt : {a.nonce_opt, a.server_first_opt, a.server_final_opt}) {
+    refuse(given(a.nonce_opt) && !g.takes_client_nonce, a.nonce_opt->get_name(), name,
+           "only SCRAM and DIGEST-MD5 send a client nonce");
+    for (auto* opt : {a.server_first_opt, a.server_final_opt}) {
         refuse(given(opt) && !scram, opt->get_name(), name, "only SCRAM has these steps");
     }
     refuse(a.json && scram && !given(a.nonce_opt) && !given(a.server_first_opt), "--json", name,
@@ -127,6 +130,8 @@ GenRequest build_request(GenArgs& a) {
                                               codec::escape_for_display(a.line) + "'");
         }
     }
+    // DIGEST-MD5's digest-uri names the protocol's service (smtp unless --line says).
+    if (r.line) r.options.service = probe::sasl_service(*r.line);
     r.allow_initial_response = !a.no_initial_response;
     r.json = a.json;
 
@@ -196,6 +201,7 @@ GenRequest build_request(GenArgs& a) {
         if (given(a.server_final_opt)) r.server_final = a.server_final;
         r.scram_stateless = given(a.nonce_opt);
     }
+    if (!scram && given(a.nonce_opt)) r.options.client_nonce = a.client_nonce;
     if (given(a.challenge_opt)) r.challenge = a.challenge;
     return r;
 }
@@ -219,24 +225,29 @@ void add_gen_command(CLI::App& app, Action& action) {
         "password or bearer token (better: --password-file/-env/-cmd or the prompt)");
     args->authzid_opt =
         gen->add_option("--authzid", args->authzid,
-                        "authorization identity to act as (PLAIN, OAUTHBEARER, EXTERNAL, SCRAM)")
+                        "authorization identity to act as (PLAIN, OAUTHBEARER, EXTERNAL, SCRAM, "
+                        "DIGEST-MD5)")
             ->type_name("ID");
     add_secret_options(*gen, args->password, "password");
     add_secret_options(*gen, args->token, "OAuth bearer token (XOAUTH2, OAUTHBEARER)");
     args->challenge_opt =
-        gen->add_option(
-               "--challenge", args->challenge,
-               "CRAM-*: the server challenge, base64 or raw <...> (prompted for when missing)")
+        gen->add_option("--challenge", args->challenge,
+                        "CRAM-*, DIGEST-MD5: the server challenge, base64 (CRAM also raw <...>; "
+                        "prompted for when missing)")
             ->type_name("CHALLENGE");
     args->host_opt =
-        gen->add_option("--host", args->host, "OAUTHBEARER: host= value")->type_name("HOST");
+        gen->add_option(
+               "--host", args->host,
+               "OAUTHBEARER: host= value; DIGEST-MD5: the digest-uri host (default localhost)")
+            ->type_name("HOST");
     args->port_opt =
         gen->add_option("--port", args->port, "OAUTHBEARER: port= value")->type_name("PORT");
     args->trace_opt =
         gen->add_option("--trace", args->trace, "ANONYMOUS: trace information")->type_name("TEXT");
     args->nonce_opt = gen->add_option("--client-nonce", args->client_nonce,
                                       "SCRAM: use this client nonce and print only the "
-                                      "client-first message (stateless form)")
+                                      "client-first message (stateless form); DIGEST-MD5: "
+                                      "the cnonce")
                           ->type_name("NONCE");
     args->server_first_opt =
         gen->add_option("--server-first", args->server_first,

@@ -12,6 +12,7 @@
 #include "smtpauth/error.hpp"
 #include "smtpauth/probe.hpp"
 #include "smtpauth/render.hpp"
+#include "smtpauth/sasl/cyrus.hpp"
 #include "smtpauth/sasl/registry.hpp"
 
 namespace smtpauth::cli {
@@ -114,8 +115,15 @@ int run(ProbeArgs& a) {
     o.cyrus_backend = a.backend == "cyrus";
     o.allow_plaintext_auth = a.allow_plaintext_auth;
     o.mailbox_check = !a.no_mailbox_check;
-    if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
+    if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech)) {
+        // A name a Cyrus plugin provides: say so rather than "unknown" (see `smtpauth mechs`).
+        if (auto package = sasl::cyrus_package(a.mech); !package.empty())
+            throw Error(ErrorKind::usage, codec::escape_for_display(a.mech) +
+                                              ": smtpauth does not run it yet (a Cyrus plugin in " +
+                                              std::string(package) +
+                                              " has it); see 'smtpauth mechs'");
         throw Error(ErrorKind::usage, unknown_mechanism_message(a.mech, true));
+    }
 
     read_credentials(a.credentials, o);
 

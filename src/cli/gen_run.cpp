@@ -185,7 +185,7 @@ int run_gen(GenRequest& request) {
         info.make(std::move(request.credentials), request.options);
     Printer printer(request);
 
-    if (info.traits.verifies_server) return run_scram(request, *mech, printer);
+    if (info.gen.server_steps) return run_scram(request, *mech, printer);
 
     std::size_t index = 0;
     if (auto ir = mech->initial_response()) {

@@ -604,7 +604,8 @@ namespace {
 constexpr MechanismTraits kScramTraits{.needs_password = true, .verifies_server = true};
 constexpr MechanismTraits kScramPlusTraits{
     .needs_password = true, .verifies_server = true, .channel_binding = true};
-constexpr GenTraits kScramGen{.takes_authzid = true};
+constexpr GenTraits kScramGen{
+    .takes_authzid = true, .takes_client_nonce = true, .server_steps = true};
 }  // namespace
 
 constinit const MechanismInfo kScramSha256Plus{

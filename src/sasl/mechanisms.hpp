@@ -19,6 +19,7 @@ extern const MechanismInfo kScramSha1;
 extern const MechanismInfo kCramSha256;
 extern const MechanismInfo kCramSha1;
 extern const MechanismInfo kCramMd5;
+extern const MechanismInfo kDigestMd5;
 extern const MechanismInfo kNtlm;
 extern const MechanismInfo kPlain;
 extern const MechanismInfo kLogin;

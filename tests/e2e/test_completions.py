@@ -57,7 +57,7 @@ def quote_fish(text):
 class BashCompletion(unittest.TestCase):
     def test_commands(self):
         self.assertEqual(bash_complete(""), ["gen", "decode", "probe", "token", "send",
-                                             "session", "-h", "--help", "-V", "--version"])
+                                             "session", "mechs", "-h", "--help", "-V", "--version"])
         self.assertEqual(bash_complete("pr"), ["probe"])
 
     def test_options_come_from_the_command_help(self):
@@ -80,6 +80,8 @@ class BashCompletion(unittest.TestCase):
 
     def test_option_values_and_schemes(self):
         self.assertEqual(bash_complete("probe", "--tls", ""), ["implicit", "starttls", "none"])
+        self.assertEqual(bash_complete("probe", "--backend", ""), ["native", "cyrus"])
+        self.assertEqual(bash_complete("mechs", "--j"), ["--json"])
         self.assertEqual(bash_complete("gen", "PLAIN", "--line", "i"), ["imap"])
         self.assertEqual(bash_complete("probe", "sm"), ["smtp://", "smtps://"])
         self.assertEqual(bash_complete("session", "im"), ["imap://", "imaps://"])
@@ -94,8 +96,9 @@ class FishCompletion(unittest.TestCase):
         subprocess.run(["fish", "-n", completion("smtpauth.fish")], check=True, timeout=60)
 
     def test_commands_options_mechanisms_schemes(self):
-        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "probe", "send",
+        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "mechs", "probe", "send",
                                                              "session", "token"])
+        self.assertEqual(sorted(fish_complete("smtpauth probe --backend ")), ["cyrus", "native"])
         self.assertEqual(fish_complete("smtpauth probe --us"), ["--user"])
         self.assertIn("SCRAM-SHA-256", fish_complete("smtpauth gen "))
         self.assertIn("all", fish_complete("smtpauth probe h --mech "))

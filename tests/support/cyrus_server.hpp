@@ -42,7 +42,8 @@ class CyrusServer {
 
     // Mechanisms this server was configured with, space separated.
     static constexpr std::string_view mech_list =
-        "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS NTLM";
+        "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS "
+        "DIGEST-MD5 NTLM";
 
     CyrusServer(const CyrusServer&) = delete;
     CyrusServer& operator=(const CyrusServer&) = delete;

@@ -32,6 +32,9 @@ struct GenTraits {
     bool takes_authzid = false;    // --authzid
     bool takes_challenge = false;  // --challenge: the server's first message is data to answer
     bool takes_host_port = false;  // --host/--port
+    bool takes_client_nonce = false;  // --client-nonce (SCRAM's nonce, DIGEST-MD5's cnonce)
+    // SCRAM's steps: interactive, or stateless with --server-first/--server-final.
+    bool server_steps = false;
     // Server messages gen answers on its own because the client ignores their content
     // (LOGIN's prompts); empty for the others.
     std::span<const std::string_view> canned_challenges{};

@@ -74,7 +74,9 @@ struct Name {
 std::vector<Name> mechanism_names() {
     std::vector<Name> names;
     for (const auto* d : sasl::mechanism_decoders()) {
-        std::string owner = "src/sasl/mech_" + lower(d->family) + ".cpp";
+        std::string file = lower(d->family);
+        std::replace(file.begin(), file.end(), '-', '_');  // DIGEST-MD5: mech_digest_md5.cpp
+        std::string owner = "src/sasl/mech_" + file + ".cpp";
         names.push_back({std::string(d->family), owner});
         if (d->family_prefix) names.push_back({std::string(d->family) + "-", owner});
         for (const auto& info : sasl::mechanisms())

@@ -43,7 +43,8 @@ Generated generate(const MechanismInfo& info, const Case& c) {
     Credentials cred;
     cred.user = c.user;
     bool takes_authzid = info.name == "PLAIN" || info.name == "OAUTHBEARER" ||
-                         info.name == "EXTERNAL" || info.name.starts_with("SCRAM");
+                         info.name == "EXTERNAL" || info.name.starts_with("SCRAM") ||
+                         info.name == "DIGEST-MD5";
     if (takes_authzid) cred.authzid = c.authzid;
     std::string token = "ya29.token-for-" + codec::hex_encode(c.user);
     cred.secret = Secret(info.traits.needs_token ? token : c.password);
@@ -74,6 +75,12 @@ Generated generate(const MechanismInfo& info, const Case& c) {
         g.lines.push_back("C: " + b64(mech->step("Username:").data));
         g.lines.push_back("S: 334 " + codec::base64_encode("Password:"));
         g.lines.push_back("C: " + b64(mech->step("Password:").data));
+    } else if (info.name == "DIGEST-MD5") {
+        std::string challenge =
+            "realm=\"example.org\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\","
+            "algorithm=\"md5-sess\",charset=utf-8";
+        g.lines.push_back("S: 334 " + codec::base64_encode(challenge));
+        g.lines.push_back("C: " + b64(mech->step(challenge).data));
     } else if (info.name.starts_with("SCRAM")) {
         std::string server_first =
             "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
@@ -120,6 +127,13 @@ TEST_SUITE("smtpauth::sasl::token") {
                 } else if (info.name == "LOGIN") {
                     CHECK(field(res.messages[2], "user") == c.user);
                     CHECK(field(last, "password") == c.password);
+                } else if (info.name == "DIGEST-MD5") {
+                    CHECK(field(res.messages[1], "nonce") == "OA6MG9tEQGm2hh");
+                    CHECK(field(res.messages[1], "algorithm") == "md5-sess");
+                    CHECK(field(last, "username") == c.user);
+                    CHECK(field(last, "digest-uri") == "smtp/mail.example.org");
+                    CHECK(field_secret(last, "response"));
+                    if (!c.authzid.empty()) CHECK(field(last, "authzid") == c.authzid);
                 } else if (info.name.starts_with("CRAM")) {
                     CHECK(field(last, "user") == c.user);
                     CHECK(field_secret(last, "digest"));
