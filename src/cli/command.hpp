@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 namespace CLI {
 class App;
@@ -18,6 +19,10 @@ void add_decode_command(CLI::App& app, Action& action);  // cmd_decode.cpp
 void add_probe_command(CLI::App& app, Action& action);   // cmd_probe.cpp
 void add_token_command(CLI::App& app, Action& action);   // cmd_token.cpp
 void add_send_command(CLI::App& app, Action& action);    // cmd_send.cpp
+
+// `probe --check` answers even a command line it cannot parse in the monitoring plugin's
+// format (UNKNOWN, exit 3); returns that exit status, or -1 when --check is not asked for.
+int probe_check_parse_error(int argc, char** argv, const std::string& message);  // probe_fleet.cpp
 
 // gen-auth compatibility mode (the binary was invoked as "gen-auth"): gen_auth_compat.cpp
 int run_gen_auth(int argc, char** argv);

@@ -43,4 +43,18 @@ void add_session_options(CLI::App& command, SessionArgs& args, const char* what)
 // Without a user no secret is read and no AUTH will run.
 probe::ProbeOptions session_options(SessionArgs& args);
 
+// The options of add_session_options between TARGET and --mech: --protocol to --deadline and
+// the credential options (probe adds TARGET..., --mech, -v and the rest in its own words).
+void add_connection_options(CLI::App& command, SessionArgs& args, const char* what);
+
+// What session_options() fills except the target and the credentials (o.mech is args.mech,
+// unchecked): for a caller that runs the same options against many targets.
+// Throws Error{usage} for contradictory or out-of-range options.
+probe::ProbeOptions connection_options(const SessionArgs& args);
+
+// TARGET parsed with --protocol (or `protocol`, when not empty) and --tls applied.
+// Throws Error{usage} as probe::parse_target does.
+probe::Target session_target(const SessionArgs& args, std::string_view target,
+                             std::string_view protocol = {});
+
 }  // namespace smtpauth::cli
