@@ -133,11 +133,9 @@ void add_probe_command(CLI::App& app, Action& action) {
         "\n"
         "Examples:\n"
         "  smtpauth probe mail.example.org\n"
-        "  smtpauth probe --targets-file hosts.txt --password-file pw -u monitor -q\n"
-        "  smtpauth probe --check --warn-days 21 --crit-days 7 smtps://mail.example.org -n\n"
         "  smtpauth probe smtps://mail.example.org -u alice --password-cmd 'pass show mail'\n"
-        "  smtpauth probe imaps://outlook.office365.com -u bob@example.com --mech XOAUTH2 "
-        "--token-file tok");
+        "  smtpauth probe --targets-file hosts.txt -u monitor --password-file pw --check "
+        "--warn-days 21");
     cmd->callback([&action, args] { action = [args] { return run(*args); }; });
 }
 

@@ -45,14 +45,15 @@ bool is_local_failure(ErrorKind k) {
            k == ErrorKind::internal || k == ErrorKind::io;
 }
 
+// Collects problems worst first (stable among equals), and the overall state.
 struct Verdict {
     CheckResult& r;
+    std::vector<CheckState> states;  // of r.problems, index for index
     void add(CheckState s, std::string problem) {
-        // Worst first: a critical problem goes before the warnings already listed.
-        if (worse_state(s, r.state) == s && s != r.state)
-            r.problems.insert(r.problems.begin(), std::move(problem));
-        else
-            r.problems.push_back(std::move(problem));
+        std::size_t at = 0;
+        while (at < states.size() && worse_state(states[at], s) == states[at]) ++at;
+        states.insert(states.begin() + static_cast<std::ptrdiff_t>(at), s);
+        r.problems.insert(r.problems.begin() + static_cast<std::ptrdiff_t>(at), std::move(problem));
         r.state = worse_state(r.state, s);
     }
 };
@@ -115,7 +116,7 @@ CheckState worse_state(CheckState a, CheckState b) noexcept {
 
 CheckResult evaluate_check(const ProbeReport& r, const CheckThresholds& t) {
     CheckResult out;
-    Verdict v{out};
+    Verdict v{out, {}};
     out.summary = summary_of(r);
 
     if (r.error) {
