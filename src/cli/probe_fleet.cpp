@@ -492,7 +492,6 @@ int run_probe_many(ProbeArgs& a) {
         return static_cast<int>(counts.targets == 0 ? probe::CheckState::unknown : counts.worst);
     }
     if (table) {
-        if (!a.quiet) std::cout << '\n';
         render::summary_header(std::cout, widths);
         spool.each([&](const std::string& line) {
             render::summary_line(std::cout, split_cells(line), widths);

@@ -215,6 +215,10 @@ class CheckFailures(CheckCase):
             ([submission(), "--require-mech", "NOPE"], "NOPE"),
             ([submission(), "--min-tls", "2.0"], "--min-tls"),
             ([submission(), "-q"], "--check prints the plugin's lines only"),
+            ([submission(), "--warn-ms", "0"], "--warn-ms and --crit-ms must be greater than 0"),
+            ([submission(), "--warn-ms", "9", "--crit-ms", "5"],
+             "--warn-ms must not be greater than --crit-ms"),
+            ([submission(), "--warn-days", "-1"], "must not be negative"),
         ]:
             with self.subTest(args=args):
                 proc = run(args)

@@ -264,11 +264,18 @@ class FleetOptions(unittest.TestCase):
             (["a.invalid", "--warn-days", "3"], "are thresholds of --check"),
             (["--json-lines"], "no target: give one or more targets, or --targets-file FILE"),
             (["a.invalid", "b.invalid", "-q", "-v"], "-q/--quiet excludes -v/--verbose"),
+            (["a.invalid", "--json-lines", "-q"], "-q/--quiet excludes -v/--verbose and "
+                                                  "--json-lines"),
+            (["--targets-file", "-", "-u", "a", "--password-stdin"],
+             "--targets-file - and --password-stdin both want standard input"),
+            (["--targets-file", "-", "-u", "a", "--token-stdin"],
+             "--targets-file - and --token-stdin both want standard input"),
+            (["--targets-file", "/nonexistent/targets"], "cannot read targets file"),
         ]
         for args, message in cases:
             with self.subTest(args=args):
                 proc = run(args)
-                self.assertEqual(proc.returncode, 64)
+                self.assertEqual(proc.returncode, 66 if "/nonexistent" in args[-1] else 64)
                 self.assertIn(message, proc.stderr.decode())
 
     def test_empty_targets_file(self):
