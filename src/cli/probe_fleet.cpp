@@ -148,7 +148,7 @@ class TargetSource {
 // (each with its own user), or .netrc entries looked up once per host and user.
 class Credentials {
   public:
-    explicit Credentials(ProbeArgs& a, const std::string& first_host) : a_(a) {
+    explicit Credentials(ProbeArgs& a) : a_(a) {
         CredentialArgs& c = a.conn.credentials;
         netrc_ = netrc_requested(c.netrc);
         const bool explicit_secret = has_explicit_secret(c.password) ||
@@ -159,8 +159,7 @@ class Credentials {
         // read_credentials() wants a user; per-line users are filled in per target.
         const bool placeholder = c.user.empty();
         if (placeholder) c.user = "the targets' users";
-        probe::ProbeOptions o;
-        o.target.host = first_host;
+        probe::ProbeOptions o;  // no target: netrc, the only user of it, is per host below
         o.mech = is_all(a.conn.mech) ? "" : a.conn.mech;
         NetrcSource saved = c.netrc;
         c.netrc = NetrcSource{};  // netrc is per host, below
@@ -375,14 +374,7 @@ int run_probe_many(ProbeArgs& a) {
     }
 
     TargetSource source(a.targets, f.targets_file);
-    std::string first_host = "localhost";
-    if (!a.targets.empty()) {
-        try {
-            first_host = session_target(a.conn, a.targets.front()).host;
-        } catch (const Error&) {
-        }
-    }
-    Credentials credentials(a, first_host);
+    Credentials credentials(a);
 
     auto next = [&]() -> std::optional<probe::FleetJob> {
         std::string error;

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -240,6 +241,38 @@ class FleetDovecot(unittest.TestCase):
         self.assertEqual(reports[1]["auth"]["result"], "not-attempted")
         self.assertIsNone(reports[1]["error"])
         self.assertEqual(proc.returncode, 64)
+
+    def test_ca_file_is_read_once_for_all_targets(self):
+        # The CA file is a named pipe fed once: a second open() would wait for a writer that
+        # never comes, and the run would hit the subprocess timeout.
+        d = tempfile.mkdtemp(prefix="smtpauth-ca-fifo-")
+        fifo = os.path.join(d, "ca.pem")
+        os.mkfifo(fifo)
+        with open(INFO["ca"], "rb") as f:
+            ca = f.read()
+
+        def feed():
+            with open(fifo, "wb") as w:  # waits for the reader
+                w.write(ca)
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+
+        def release():
+            if feeder.is_alive():  # never opened: unblock the feeder
+                fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+                os.close(fd)
+            feeder.join(5)
+            os.unlink(fifo)
+            os.rmdir(d)
+        self.addCleanup(release)
+        targets = [url(name) for name in SCHEMES]
+        proc = run([*targets, "-u", "alice", "--password-env", SECRET_ENV, "--cafile", fifo,
+                    "--json-lines"], timeout=30)
+        reports = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        self.assertEqual([r["auth"]["result"] for r in reports], ["accepted"] * 6)
+        self.assertTrue(all(r["tls"]["verified"] for r in reports))
+        self.assertEqual(proc.returncode, 0)
 
     def test_netrc_per_host(self):
         d = tempfile.mkdtemp(prefix="smtpauth-netrc-")
