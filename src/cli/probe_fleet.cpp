@@ -1,7 +1,10 @@
 // `smtpauth probe` with many targets: the targets (arguments or a streamed targets file),
 // secrets read once, the shared TLS context, the output in input order (text, JSON lines,
 // the summary table) and the monitoring check (--check, Nagios plugin conventions).
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -291,6 +294,18 @@ probe::CheckThresholds thresholds_of(const FleetArgs& f) {
     return t;
 }
 
+// Each worker holds a socket, and --mech all or a diagnosis may open a second: raise the
+// soft descriptor limit towards the hard one rather than fail targets with EMFILE.
+void allow_descriptors(unsigned parallel) {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+    const rlim_t want = static_cast<rlim_t>(parallel) * 2 + 64;
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+        lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 void check_output(std::ostream& out) {
     out.flush();
     if (!out) throw Error(ErrorKind::io, "cannot write to standard output");
@@ -454,6 +469,7 @@ int run_probe_many(ProbeArgs& a) {
 
     probe::FleetSettings settings;
     settings.parallel = f.parallel;
+    allow_descriptors(f.parallel);
     probe::run_fleet(settings, next, deliver);
     if (total == 0)
         throw Error(ErrorKind::usage, "no targets: '" + f.targets_file + "' has no target lines");
