@@ -28,6 +28,7 @@ constexpr KindRow kKindTable[] = {
     {ErrorKind::sender_refused, 83, "sender-refused"},
     {ErrorKind::recipients_refused, 84, "recipients-refused"},
     {ErrorKind::message_refused, 85, "message-refused"},
+    {ErrorKind::command_refused, 86, "command-refused"},
 };
 
 const KindRow& row(ErrorKind kind) noexcept {
@@ -53,7 +54,7 @@ constexpr ErrorKind kWorstFirst[] = {
     ErrorKind::protocol,      ErrorKind::auth_rejected,
     ErrorKind::mechanism_unavailable, ErrorKind::sender_refused,
     ErrorKind::recipients_refused,    ErrorKind::message_refused,
-    ErrorKind::mismatch,
+    ErrorKind::command_refused,       ErrorKind::mismatch,
 };
 
 std::size_t badness(int status) noexcept {

@@ -28,6 +28,7 @@ enum class ErrorKind {
     sender_refused,         // send: the server refused MAIL FROM                -> 83
     recipients_refused,     // send: the server refused one or more RCPT TO      -> 84
     message_refused,        // send: DATA or the message itself was refused      -> 85
+    command_refused,        // session: the server refused the last command typed -> 86
 };
 
 class Error : public std::runtime_error {
@@ -44,7 +45,7 @@ int exit_code(ErrorKind kind) noexcept;
 
 // Of two exit statuses of the table (or 0), the worse: internal, io, usage, bad-input,
 // no-input, certificate, tls, resolve, connect, timeout, protocol, auth-rejected,
-// mechanism-unavailable, sender/recipients/message-refused, mismatch, then 0 (success).
+// mechanism-unavailable, sender/recipients/message/command-refused, mismatch, then 0.
 int worst_exit_status(int a, int b) noexcept;
 
 // Stable lower-case name for JSON output, e.g. "auth-rejected", "certificate".

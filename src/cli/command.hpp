@@ -19,6 +19,7 @@ void add_decode_command(CLI::App& app, Action& action);  // cmd_decode.cpp
 void add_probe_command(CLI::App& app, Action& action);   // cmd_probe.cpp
 void add_token_command(CLI::App& app, Action& action);   // cmd_token.cpp
 void add_send_command(CLI::App& app, Action& action);    // cmd_send.cpp
+void add_session_command(CLI::App& app, Action& action);  // cmd_session.cpp
 
 // `probe --check` answers even a command line it cannot parse in the monitoring plugin's
 // format (UNKNOWN, exit 3); returns that exit status, or -1 when --check is not asked for.
