@@ -42,7 +42,7 @@ _smtpauth() {
     fi
 
     case $prev in
-        --mech)
+        --mech | --require-mech)
             local mechs
             mechs=$(_smtpauth_mechanisms "$prog")
             [[ $cmd == probe ]] && mechs+=" SCRAM-SHA-256-PLUS SCRAM-SHA-1-PLUS all"
@@ -50,7 +50,7 @@ _smtpauth() {
             return ;;
         --protocol | --line) COMPREPLY=($(compgen -W "smtp imap pop3" -- "$cur")); return ;;
         --tls) COMPREPLY=($(compgen -W "implicit starttls none" -- "$cur")); return ;;
-        --tls-min) COMPREPLY=($(compgen -W "1.0 1.1 1.2 1.3" -- "$cur")); return ;;
+        --tls-min | --min-tls) COMPREPLY=($(compgen -W "1.0 1.1 1.2 1.3" -- "$cur")); return ;;
         --backend) COMPREPLY=($(compgen -W "native cyrus" -- "$cur")); return ;;
         --cafile | --cacert | --cert | --key | --netrc-file | --*-file) _filedir; return ;;
         --*-env) COMPREPLY=($(compgen -v -- "$cur")); return ;;

@@ -51,14 +51,14 @@ complete -c smtpauth -n 'not __smtpauth_command' -s h -l help -d 'show help'
 complete -c smtpauth -n 'not __smtpauth_command' -s V -l version -d 'show the version'
 complete -c smtpauth -n '__smtpauth_command; and string match -q -- "-*" (commandline -ct)' \
     -a '(__smtpauth_options)'
-complete -c smtpauth -n '__smtpauth_prev_is --mech' -a '(__smtpauth_mechanisms (__smtpauth_command))'
+complete -c smtpauth -n '__smtpauth_prev_is --mech --require-mech' -a '(__smtpauth_mechanisms (__smtpauth_command))'
 complete -c smtpauth -n '__smtpauth_prev_is --protocol --line' -a 'smtp imap pop3'
 complete -c smtpauth -n '__smtpauth_prev_is --tls' -a 'implicit starttls none'
-complete -c smtpauth -n '__smtpauth_prev_is --tls-min' -a '1.0 1.1 1.2 1.3'
+complete -c smtpauth -n '__smtpauth_prev_is --tls-min --min-tls' -a '1.0 1.1 1.2 1.3'
 complete -c smtpauth -n '__smtpauth_prev_is --backend' -a 'native cyrus'
-complete -c smtpauth -n '__smtpauth_prev_is --cafile --cacert --cert --key --netrc-file --password-file --token-file --check-password-file' -F
+complete -c smtpauth -n '__smtpauth_prev_is --cafile --cacert --cert --key --netrc-file --targets-file --password-file --token-file --check-password-file' -F
 complete -c smtpauth -n '__smtpauth_prev_is --password-env --token-env --check-password-env' -a '(set -nx)'
 complete -c smtpauth -n 'test "$(__smtpauth_command)" = gen; and test (__smtpauth_positional_count) -eq 0; and not string match -q -- "-*" (commandline -ct)' \
     -a '(__smtpauth_mechanisms gen)'
-complete -c smtpauth -n 'contains -- "$(__smtpauth_command)" probe send session; and not string match -q -- "-*" (commandline -ct); and not __smtpauth_prev_is --mech --protocol --tls --tls-min --backend' \
+complete -c smtpauth -n 'contains -- "$(__smtpauth_command)" probe send session; and not string match -q -- "-*" (commandline -ct); and not __smtpauth_prev_is --mech --require-mech --protocol --tls --tls-min --min-tls --targets-file --backend' \
     -a 'smtp:// smtps:// imap:// imaps:// pop3:// pop3s://'

@@ -39,6 +39,34 @@ const KindRow& row(ErrorKind kind) noexcept {
 }  // namespace
 
 int exit_code(ErrorKind kind) noexcept { return row(kind).exit_code; }
+
+namespace {
+// Many targets, one exit status: the worst, in this order (man smtpauth, EXIT STATUS).
+// Local failures first (the run itself cannot be trusted), then a server that cannot be
+// trusted (certificate, TLS), one that cannot be reached, one that speaks wrongly, and last
+// the answers of a working server (credentials, mechanisms, mail refused, a "no").
+constexpr ErrorKind kWorstFirst[] = {
+    ErrorKind::internal,      ErrorKind::io,
+    ErrorKind::usage,         ErrorKind::bad_input,
+    ErrorKind::no_input,      ErrorKind::certificate,
+    ErrorKind::tls,           ErrorKind::resolve,
+    ErrorKind::connect,       ErrorKind::timeout,
+    ErrorKind::protocol,      ErrorKind::auth_rejected,
+    ErrorKind::mechanism_unavailable, ErrorKind::sender_refused,
+    ErrorKind::recipients_refused,    ErrorKind::message_refused,
+    ErrorKind::command_refused,       ErrorKind::mismatch,
+};
+
+std::size_t badness(int status) noexcept {
+    if (status == 0) return 0;
+    constexpr std::size_t n = sizeof kWorstFirst / sizeof kWorstFirst[0];
+    for (std::size_t i = 0; i < n; ++i)
+        if (exit_code(kWorstFirst[i]) == status) return n - i;
+    return n + 1;  // not in the table: treated as worst
+}
+}  // namespace
+
+int worst_exit_status(int a, int b) noexcept { return badness(b) > badness(a) ? b : a; }
 std::string_view kind_name(ErrorKind kind) noexcept { return row(kind).name; }
 
 }  // namespace smtpauth

@@ -43,6 +43,11 @@ private:
 // Exit status for the kind (the table above; documented in man/smtpauth.1, EXIT STATUS).
 int exit_code(ErrorKind kind) noexcept;
 
+// Of two exit statuses of the table (or 0), the worse: internal, io, usage, bad-input,
+// no-input, certificate, tls, resolve, connect, timeout, protocol, auth-rejected,
+// mechanism-unavailable, sender/recipients/message/command-refused, mismatch, then 0.
+int worst_exit_status(int a, int b) noexcept;
+
 // Stable lower-case name for JSON output, e.g. "auth-rejected", "certificate".
 std::string_view kind_name(ErrorKind kind) noexcept;
 

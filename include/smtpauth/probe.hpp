@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,9 @@ struct ProbeOptions {
     std::string tls_min = "1.2";
     std::string client_cert;
     std::string client_key;
+    // Many targets: the TLS context loaded once from cafile/tls_min/client_cert/client_key/
+    // insecure (net::load_tls_context) and shared; null = loaded per connection.
+    std::shared_ptr<const net::TlsContext> tls_context;
     std::chrono::milliseconds connect_timeout{10000};
     std::chrono::milliseconds step_timeout{15000};
     std::chrono::milliseconds deadline{60000};
@@ -212,6 +216,7 @@ struct ProbeReport {
     std::optional<std::vector<std::string>> capabilities_before_tls;
     std::optional<std::vector<std::string>> capabilities_after_tls;
     std::vector<std::string> offered;  // mechanisms AUTH would use (post-TLS list)
+    std::vector<std::string> offered_before_tls;  // mechanisms announced in cleartext
     std::vector<MechanismConsidered> considered;
     std::vector<std::string> notes;  // facts worth a line (legacy AUTH=, LOGINDISABLED, ...)
     AuthReport auth;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 namespace CLI {
 class App;
@@ -20,6 +21,10 @@ void add_token_command(CLI::App& app, Action& action);   // cmd_token.cpp
 void add_send_command(CLI::App& app, Action& action);    // cmd_send.cpp
 void add_session_command(CLI::App& app, Action& action);  // cmd_session.cpp
 void add_mechs_command(CLI::App& app, Action& action);  // cmd_mechs.cpp
+
+// `probe --check` answers even a command line it cannot parse in the monitoring plugin's
+// format (UNKNOWN, exit 3); returns that exit status, or -1 when --check is not asked for.
+int probe_check_parse_error(int argc, char** argv, const std::string& message);  // probe_fleet.cpp
 
 // gen-auth compatibility mode (the binary was invoked as "gen-auth"): gen_auth_compat.cpp
 int run_gen_auth(int argc, char** argv);

@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
             if (e.get_exit_code() == 0) return app.exit(e);
             std::string command;
             auto explained = cli::explain_parse_error(app, argc, argv, command);
+            if (int s = cli::probe_check_parse_error(argc, argv,
+                                                     explained ? *explained : e.what());
+                s >= 0)
+                return s;
             std::cerr << "smtpauth: " << (explained ? *explained : std::string(e.what()))
                       << " (see 'smtpauth " << (command.empty() ? "" : command + " ")
                       << "--help')\n";

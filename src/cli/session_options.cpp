@@ -5,7 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/suggest.hpp"
+#include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/sasl/cyrus.hpp"
 #include "smtpauth/sasl/registry.hpp"
 
 namespace smtpauth::cli {
@@ -35,11 +38,7 @@ std::string default_ehlo() {
 
 }  // namespace
 
-void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
-    cmd.add_option("target", a.target,
-                   "host, host:port, [v6addr]:port, or smtp:// smtps:// imap:// imaps:// "
-                   "pop3:// pop3s:// URL (bare host: SMTP submission 587 with STARTTLS)")
-        ->required();
+void add_connection_options(CLI::App& cmd, SessionArgs& a, const char* what) {
     cmd.add_option("--protocol", a.protocol, "smtp, imap or pop3 (overrides the target)")
         ->check(CLI::IsMember({"smtp", "imap", "pop3"}, CLI::ignore_case));
     cmd.add_option("--tls", a.tls,
@@ -63,6 +62,14 @@ void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
     cmd.add_option("--deadline", a.deadline,
                    std::string("seconds for the whole ") + what + " (default 60)");
     add_credential_options(cmd, a.credentials);
+}
+
+void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
+    cmd.add_option("target", a.target,
+                   "host, host:port, [v6addr]:port, or smtp:// smtps:// imap:// imaps:// "
+                   "pop3:// pop3s:// URL (bare host: SMTP submission 587 with STARTTLS)")
+        ->required();
+    add_connection_options(cmd, a, what);
     cmd.add_option("--mech", a.mech, "use this mechanism (default: the strongest usable one)");
     cmd.add_flag("--allow-plaintext-auth", a.allow_plaintext_auth,
                  "with --tls none, allow mechanisms that reveal the password or token");
@@ -72,16 +79,10 @@ void add_session_options(CLI::App& cmd, SessionArgs& a, const char* what) {
                  "show passwords, tokens and the base64 lines that carry them");
 }
 
-probe::ProbeOptions session_options(SessionArgs& a) {
+probe::ProbeOptions connection_options(const SessionArgs& a) {
     using namespace smtpauth::probe;
     if (a.ipv4 && a.ipv6) throw Error(ErrorKind::usage, "-4 and -6 exclude each other");
-    std::optional<Protocol> protocol;
-    if (!a.protocol.empty()) protocol = parse_protocol(a.protocol);
-    std::optional<TlsMode> tls;
-    if (!a.tls.empty()) tls = parse_tls_mode(a.tls);
-
     ProbeOptions o;
-    o.target = parse_target(a.target, protocol, tls);
     o.family = a.ipv4 ? net::AddressFamily::ipv4
                       : (a.ipv6 ? net::AddressFamily::ipv6 : net::AddressFamily::any);
     o.ehlo_name = a.ehlo.empty() ? default_ehlo() : a.ehlo;
@@ -94,9 +95,43 @@ probe::ProbeOptions session_options(SessionArgs& a) {
     o.step_timeout = seconds(a.timeout, "--timeout");
     o.deadline = seconds(a.deadline, "--deadline");
     o.mech = a.mech;
+    o.cyrus_backend = a.backend == "cyrus";
     o.allow_plaintext_auth = a.allow_plaintext_auth;
-    if (!a.mech.empty() && !sasl::find_mechanism(a.mech))
-        throw Error(ErrorKind::usage, "unknown mechanism '" + a.mech + "'");
+    return o;
+}
+
+void check_mechanism_name(std::string_view mech) {
+    if (mech.empty() || sasl::find_mechanism(mech)) return;
+    if (auto package = sasl::cyrus_package(mech); !package.empty())
+        throw Error(ErrorKind::usage, codec::escape_for_display(mech) +
+                                          ": smtpauth does not run it yet (a Cyrus plugin in " +
+                                          std::string(package) + " has it); see 'smtpauth mechs'");
+    throw Error(ErrorKind::usage, unknown_mechanism_message(mech, true));
+}
+
+probe::Target session_target(const SessionArgs& a, std::string_view target,
+                             std::string_view protocol_name) {
+    using namespace smtpauth::probe;
+    std::optional<Protocol> protocol;
+    if (!protocol_name.empty()) {
+        protocol = parse_protocol(protocol_name);
+        if (!protocol)
+            throw Error(ErrorKind::usage, "unknown protocol '" + std::string(protocol_name) +
+                                              "' (smtp, imap and pop3 are known)");
+    } else if (!a.protocol.empty()) {
+        protocol = parse_protocol(a.protocol);
+    }
+    std::optional<TlsMode> tls;
+    if (!a.tls.empty()) tls = parse_tls_mode(a.tls);
+    return parse_target(target, protocol, tls);
+}
+
+probe::ProbeOptions session_options(SessionArgs& a) {
+    if (a.ipv4 && a.ipv6) throw Error(ErrorKind::usage, "-4 and -6 exclude each other");
+    probe::Target target = session_target(a, a.target);
+    probe::ProbeOptions o = connection_options(a);
+    o.target = std::move(target);
+    check_mechanism_name(a.mech);
 
     read_credentials(a.credentials, o);
     return o;

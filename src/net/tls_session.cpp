@@ -28,6 +28,17 @@ struct BioPeer {
     std::string head;       // first bytes received, up to kNonTlsReplyKept
 };
 
+// Immutable after load_tls_context: nothing calls an SSL_CTX_set_* on it afterwards, which is
+// what makes sharing it between threads safe.
+class TlsContext {
+  public:
+    explicit TlsContext(ossl::SslCtxPtr ctx) : ctx_(std::move(ctx)) {}
+    SSL_CTX* get() const noexcept { return ctx_.get(); }
+
+  private:
+    ossl::SslCtxPtr ctx_;
+};
+
 struct TlsSession::State {
     BioPeer peer;  // declared before ssl: the BIO that points here is freed first
     ossl::SslCtxPtr ctx;
@@ -276,13 +287,24 @@ void check_tls_config(const TlsConfig& config) {
     TlsSession::check_config(config);
 }
 
+std::shared_ptr<const TlsContext> load_tls_context(const TlsConfig& config) {
+    ERR_clear_error();
+    return std::make_shared<const TlsContext>(make_context(config));
+}
+
 std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& config,
                                                   Deadline deadline, TlsInfo* info,
                                                   std::string* non_tls_reply) {
     ERR_clear_error();
     auto st = std::make_unique<State>();
     st->fd = fd;
-    st->ctx = make_context(config);
+    if (config.context) {
+        // One more reference, released by State like a per-handshake context.
+        SSL_CTX_up_ref(config.context->get());
+        st->ctx.reset(config.context->get());
+    } else {
+        st->ctx = make_context(config);
+    }
     st->ssl.reset(SSL_new(st->ctx.get()));
     if (!st->ssl) throw_setup("cannot create a TLS connection");
     SSL* ssl = st->ssl.get();

@@ -133,6 +133,7 @@ class Session {
         c.client_cert = o_.client_cert;
         c.client_key = o_.client_key;
         c.insecure = o_.insecure;
+        c.context = o_.tls_context;
         return c;
     }
 
@@ -158,7 +159,7 @@ class Session {
         const Target& target = rep_.target;
         // A CA file or client certificate that cannot be used fails now, not after connecting.
         stage_ = Stage::tls;
-        if (target.tls != TlsMode::none) net::check_tls_config(tls_config());
+        if (target.tls != TlsMode::none && !o_.tls_context) net::check_tls_config(tls_config());
         stage_ = Stage::connect;
         transcript_.add(Direction::info,
                         "connecting to " + target.host + " port " + std::to_string(target.port) +
@@ -218,6 +219,7 @@ class Session {
         mail::Capabilities caps =
             greeting.capabilities ? *greeting.capabilities : dialect_->query_capabilities();
         rep_.timings.capabilities = ms_since(t);
+        if (target.tls != TlsMode::implicit) rep_.offered_before_tls = caps.mechanisms;
 
         if (target.tls == TlsMode::starttls) {
             rep_.capabilities_before_tls = caps.list;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "render/probe_json.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/render.hpp"
 
@@ -130,7 +131,7 @@ json send_json(const probe::SendReport& s) {
 
 }  // namespace
 
-void probe_json(std::ostream& out, const probe::ProbeReport& r, const RenderOptions& o) {
+nlohmann::json probe_json_object(const probe::ProbeReport& r, const RenderOptions& o) {
     json j;
     j["schema_version"] = 2;
     j["target"] = {{"input", escape_for_display(r.target.input)},
@@ -208,7 +209,11 @@ void probe_json(std::ostream& out, const probe::ProbeReport& r, const RenderOpti
         }
         j["transcript"] = tr;
     }
-    out << j.dump(2) << '\n';
+    return j;
+}
+
+void probe_json(std::ostream& out, const probe::ProbeReport& r, const RenderOptions& o) {
+    out << probe_json_object(r, o).dump(2) << '\n';
 }
 
 }  // namespace smtpauth::render

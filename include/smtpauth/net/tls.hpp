@@ -1,12 +1,17 @@
 // TLS client settings and what the handshake revealed: protocol, cipher, certificate chain.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "smtpauth/bytes.hpp"
 
 namespace smtpauth::net {
+
+// The loaded trust store and client certificate (an OpenSSL SSL_CTX), made once by
+// load_tls_context and shared, read-only, by any number of connections and threads.
+class TlsContext;
 
 struct TlsConfig {
     std::string host;          // name (or IP literal) the user typed: SNI and identity check
@@ -16,6 +21,10 @@ struct TlsConfig {
     std::string client_cert;   // PEM file, for EXTERNAL
     std::string client_key;    // PEM file; empty = key is in client_cert
     bool insecure = false;     // continue after a failed verification (still reported)
+    // When set, the handshake uses this context instead of loading cafile, min_version,
+    // client_cert, client_key and insecure again (it must have been made from the same
+    // values); host and host_is_ip still apply per connection.
+    std::shared_ptr<const TlsContext> context;
 };
 
 struct CertificateInfo {
@@ -47,5 +56,11 @@ struct TlsInfo {
 // Errors: Error{no_input} (a file does not exist), Error{bad_input} (not PEM, a directory,
 // or the key does not match the certificate), Error{usage} (unknown minimum version).
 void check_tls_config(const TlsConfig& config);
+
+// Loads what config names (CA file or the system store, minimum version, client certificate
+// and key) once, for many connections: the CA store is parsed once instead of per handshake.
+// The result is immutable and safe to use from several threads at once (OpenSSL allows
+// SSL_new on a shared SSL_CTX that is no longer modified). Errors: those of check_tls_config.
+std::shared_ptr<const TlsContext> load_tls_context(const TlsConfig& config);
 
 }  // namespace smtpauth::net
