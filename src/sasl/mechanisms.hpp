@@ -27,6 +27,7 @@ extern const MechanismInfo kExternal;
 extern const MechanismInfo kAnonymous;
 // Mechanisms `decode` explains but smtpauth has no client for.
 extern const MechanismDecoder kNtlmDecoder;
+extern const MechanismDecoder kGssapiDecoder;
 
 // Throw Error{bad_input} naming the mechanism and the field ("PLAIN: the user name is empty").
 void require_non_empty(std::string_view mech, std::string_view field, std::string_view value);

@@ -28,6 +28,7 @@ std::span<const MechanismInfo> table() {
 // Mechanisms `decode` explains although smtpauth has no client for them: one line each.
 constexpr std::array kDecodeOnly{
     &detail::kNtlmDecoder,
+    &detail::kGssapiDecoder,
 };
 
 // The decoder hooks, each once: the table's in its order, then the decode-only ones.
