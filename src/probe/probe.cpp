@@ -22,6 +22,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// --mech names a mechanism whose credentials come from the environment (Kerberos): AUTH runs
+// without --user.
+bool ambient_credentials(const std::string& request) {
+    const sasl::MechanismInfo* info = sasl::find_mechanism(request);
+    return info && info->traits.ambient_credentials;
+}
+
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -246,7 +253,7 @@ class Session {
             rep_.notes.push_back("LOGINDISABLED: the IMAP LOGIN command is disabled");
         dialect_->set_capabilities(caps);
 
-        if (o_.user.empty()) {
+        if (o_.user.empty() && !ambient_credentials(request_)) {
             rep_.auth.message = "no --user given";
         } else {
             stage_ = Stage::auth;
@@ -308,6 +315,7 @@ class Session {
                 mopts.channel_binding = {"tls-server-end-point", rep_.tls->tls_server_end_point};
         }
         std::unique_ptr<sasl::Mechanism> mech = info->make(std::move(creds), mopts);
+        rep_.auth.details = mech->details();  // kept if the exchange fails
 
         sasl::ExchangeOptions xopts;
         xopts.require_server_proof = info->traits.verifies_server;
@@ -320,6 +328,7 @@ class Session {
         if (!r.server_reply.empty()) a.server_reply = r.server_reply;
         a.server_verified = r.server_verified;
         a.round_trips = r.round_trips;
+        a.details = mech->details();
         a.server_error = oauth_error(r.server_error);
         a.message = r.message;
         if (a.result != AuthResult::accepted) a.hint = failure_hint(r.server_reply, a.server_error);

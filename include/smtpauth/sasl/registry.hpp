@@ -18,6 +18,9 @@ struct MechanismTraits {
     bool verifies_server = false;  // mutual authentication (SCRAM)
     bool channel_binding = false;  // -PLUS
     bool standard = true;          // IANA-registered / RFC (false: CRAM-SHA1, CRAM-SHA256, XOAUTH2)
+    // The credentials come from the environment (the Kerberos ticket of `kinit`), not from a
+    // user name and a secret: a probe runs it without --user (GSSAPI, GS2-KRB5).
+    bool ambient_credentials = false;
 };
 
 // What `smtpauth gen` takes for the mechanism beyond the user name and the secret.
