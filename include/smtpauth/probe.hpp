@@ -90,6 +90,9 @@ struct ProbeOptions {
     std::string mech;  // "" = choose, "ALL" = every usable one, else a mechanism name
     bool allow_plaintext_auth = false;
     std::optional<std::string> client_nonce;  // tests only: fixed SCRAM nonce
+    // Run the mechanism through the Cyrus libsasl2 client even when smtpauth implements it
+    // (--backend cyrus, a cross-check); mechanisms with traits.cyrus always run there.
+    bool cyrus_backend = false;
     // probe on IMAP/POP3: after an accepted AUTH, EXAMINE INBOX / STAT.
     bool mailbox_check = true;
 };

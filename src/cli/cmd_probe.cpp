@@ -35,6 +35,7 @@ struct ProbeArgs {
     double deadline = 60;
     CredentialArgs credentials;
     std::string mech;
+    std::string backend = "native";
     bool allow_plaintext_auth = false;
     bool verbose = false;
     bool quiet = false;
@@ -110,6 +111,7 @@ int run(ProbeArgs& a) {
     o.step_timeout = seconds(a.timeout, "--timeout");
     o.deadline = seconds(a.deadline, "--deadline");
     o.mech = a.mech;
+    o.cyrus_backend = a.backend == "cyrus";
     o.allow_plaintext_auth = a.allow_plaintext_auth;
     o.mailbox_check = !a.no_mailbox_check;
     if (!a.mech.empty() && !is_all(a.mech) && !sasl::find_mechanism(a.mech))
@@ -178,6 +180,10 @@ void add_probe_command(CLI::App& app, Action& action) {
     add_credential_options(*cmd, args->credentials);
     cmd->add_option("--mech", args->mech,
                     "use this mechanism, or 'all' to try each usable one on its own connection");
+    cmd->add_option("--backend", args->backend,
+                    "native (default) or cyrus: run the mechanism through Cyrus libsasl2, "
+                    "a cross-check")
+        ->check(CLI::IsMember({"native", "cyrus"}));
     cmd->add_flag("--allow-plaintext-auth", args->allow_plaintext_auth,
                   "with --tls none, allow mechanisms that reveal the password or token");
     cmd->add_flag("-v,--verbose", args->verbose, "show the transcript (secrets redacted)");

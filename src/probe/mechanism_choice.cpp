@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "smtpauth/error.hpp"
+#include "smtpauth/sasl/cyrus.hpp"
 #include "smtpauth/sasl/registry.hpp"
 
 namespace smtpauth::probe {
@@ -16,9 +17,20 @@ std::string upper(std::string s) {
     return s;
 }
 
+// "needs the Cyrus plugin from libsasl2-modules" when a Cyrus-run mechanism's plugin is not
+// installed (this loads libsasl2: only when such a mechanism is offered or requested).
+std::string cyrus_missing(std::string_view name) {
+    if (sasl::cyrus_has_mechanism(name)) return {};
+    std::string_view package = sasl::cyrus_package(name);
+    return package.empty() ? std::string("needs a Cyrus plugin, and no Debian package provides one")
+                           : "needs the Cyrus plugin from " + std::string(package);
+}
+
 // Why `info` cannot be used here, or "" when it can.
 std::string unusable_reason(const sasl::MechanismInfo& info, const ChoiceInput& in) {
     const auto& t = info.traits;
+    if (t.cyrus || in.cyrus_backend)
+        if (std::string why = cyrus_missing(info.name); !why.empty()) return why;
     const bool both = in.credential == CredentialKind::password_and_token;
     if (t.needs_token && in.credential != CredentialKind::token && !both)
         return "needs an OAuth bearer token (--token-file, --token-env, --token-cmd)";
@@ -34,6 +46,18 @@ std::string unusable_reason(const sasl::MechanismInfo& info, const ChoiceInput& 
 }
 
 }  // namespace
+
+std::string sasl_service(Protocol protocol) {
+    switch (protocol) {
+        case Protocol::imap:
+            return "imap";
+        case Protocol::pop3:
+            return "pop";
+        case Protocol::smtp:
+            break;
+    }
+    return "smtp";
+}
 
 Choice choose_mechanisms(const ChoiceInput& in) {
     Choice choice;
@@ -66,7 +90,10 @@ Choice choose_mechanisms(const ChoiceInput& in) {
     for (const auto& e : entries) {
         MechanismConsidered c{e.name, false, {}};
         if (!e.info) {
-            c.reason = "not implemented by smtpauth";
+            std::string_view package = sasl::cyrus_package(e.name);
+            c.reason = package.empty() ? std::string("not implemented by smtpauth")
+                                       : "not implemented by smtpauth (a Cyrus plugin in " +
+                                             std::string(package) + " has it)";
         } else if (forced && e.info != forced_info) {
             c.reason = "not requested (--mech " + std::string(forced_info->name) + ")";
         } else if (!forced && !e.info->traits.needs_password && !e.info->traits.needs_token) {
@@ -95,7 +122,8 @@ Choice choose_mechanisms(const ChoiceInput& in) {
         if (!offered && !in.offered.empty()) {
             choice.why_none = "the server does not offer " + std::string(forced_info->name);
         } else if (std::string why = unusable_reason(*forced_info, in); !why.empty()) {
-            choice.why_none = std::string(forced_info->name) + " " + why;
+            choice.why_none = std::string(forced_info->name) +
+                              (why.starts_with("needs the Cyrus") ? ": " : " ") + why;
             if (!offered) choice.considered.push_back({std::string(forced_info->name), false, why});
         } else {
             // The server announced no mechanisms at all: --mech forces the attempt.

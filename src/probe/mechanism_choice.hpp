@@ -16,6 +16,7 @@ struct ChoiceInput {
     bool tls_active = false;
     bool channel_binding = false;  // the TLS layer exported channel-binding data
     bool allow_plaintext = false;
+    bool cyrus_backend = false;  // --backend cyrus: every mechanism needs its Cyrus plugin
 };
 
 struct Choice {
@@ -23,6 +24,10 @@ struct Choice {
     std::vector<MechanismConsidered> considered;
     std::string why_none;  // set when to_try is empty
 };
+
+// The GSSAPI service name of the protocol (RFC 4954 §4 "smtp", RFC 3501 "imap", RFC 5034 "pop"):
+// DIGEST-MD5's digest-uri and the Kerberos service principal use it.
+std::string sasl_service(Protocol protocol);
 
 // Throws Error{usage} when `request` names a mechanism smtpauth does not implement.
 Choice choose_mechanisms(const ChoiceInput& in);

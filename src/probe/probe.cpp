@@ -13,6 +13,7 @@
 #include "smtpauth/net/line_channel.hpp"
 #include "smtpauth/net/tcp.hpp"
 #include "smtpauth/probe.hpp"
+#include "smtpauth/sasl/cyrus.hpp"
 #include "smtpauth/sasl/exchange.hpp"
 #include "smtpauth/sasl/registry.hpp"
 
@@ -278,6 +279,7 @@ class Session {
         in.request = request_;
         in.tls_active = channel_->is_tls();
         in.allow_plaintext = o_.allow_plaintext_auth;
+        in.cyrus_backend = o_.cyrus_backend;
         in.channel_binding = rep_.tls && (!rep_.tls->tls_exporter.empty() ||
                                           !rep_.tls->tls_server_end_point.empty());
         ChoiceInput all_in = in;
@@ -314,7 +316,11 @@ class Session {
             else
                 mopts.channel_binding = {"tls-server-end-point", rep_.tls->tls_server_end_point};
         }
-        std::unique_ptr<sasl::Mechanism> mech = info->make(std::move(creds), mopts);
+        mopts.service = sasl_service(rep_.target.protocol);
+        std::unique_ptr<sasl::Mechanism> mech =
+            o_.cyrus_backend && !info->traits.cyrus
+                ? sasl::make_cyrus_mechanism(name, std::move(creds), mopts)
+                : info->make(std::move(creds), mopts);
         rep_.auth.details = mech->details();  // kept if the exchange fails
 
         sasl::ExchangeOptions xopts;

@@ -25,21 +25,25 @@ struct ChannelBinding {
 
 // Everything a mechanism may need. Which fields are required is in MechanismTraits.
 struct Credentials {
-    std::string user;        // authcid (or the mailbox for XOAUTH2/OAUTHBEARER)
-    std::string authzid;     // empty = derive from user
-    Secret secret;           // password, or bearer token for the OAuth mechanisms
-    std::string host;        // OAUTHBEARER host=, optional
+    std::string user;     // authcid (or the mailbox for XOAUTH2/OAUTHBEARER)
+    std::string authzid;  // empty = derive from user
+    Secret secret;        // password, or bearer token for the OAuth mechanisms
+    std::string host;     // OAUTHBEARER host=, optional
     std::uint16_t port = 0;  // OAUTHBEARER port=, 0 = omit
+    std::string realm;       // DIGEST-MD5 / Cyrus realm; empty = the server's first (or none)
 };
 
 struct MechanismOptions {
     // Nonce source for SCRAM. Tests and `gen --client-nonce` fix it; by default 24 random
     // bytes from OpenSSL, base64-encoded.
     std::optional<std::string> client_nonce;
-    std::uint32_t scram_min_iterations = 4096;     // refuse fewer (RFC 5802 §5.1, RFC 7677 §4)
-    std::uint32_t scram_max_iterations = 1000000;  // refuse more: a server could make us spin
-    ChannelBinding channel_binding;                // used by -PLUS variants only
-    bool server_supports_plus = false;  // a -PLUS mechanism was offered: GS2 "y" is wrong
+    std::uint32_t scram_min_iterations = 4096;    // refuse fewer (RFC 5802 §5.1, RFC 7677 §4)
+    std::uint32_t scram_max_iterations = 1000000; // refuse more: a server could make us spin
+    ChannelBinding channel_binding;               // used by -PLUS variants only
+    bool server_supports_plus = false;            // a -PLUS mechanism was offered: GS2 "y" is wrong
+    // The protocol's GSSAPI service name (RFC 4954 "smtp", RFC 3501 "imap", RFC 5034 "pop"):
+    // DIGEST-MD5's digest-uri and the Kerberos service principal.
+    std::string service = "smtp";
 };
 
 // One client message produced by a mechanism.
@@ -52,15 +56,15 @@ struct Response {
 
 // Why a mechanism finished without success, when it can tell (from the server's own data).
 struct ServerError {
-    std::string summary;  // e.g. "invalid_token", "e=invalid-proof"
-    std::string detail;   // the decoded error payload (e.g. XOAUTH2 JSON), untrusted text
+    std::string summary;   // e.g. "invalid_token", "e=invalid-proof"
+    std::string detail;    // the decoded error payload (e.g. XOAUTH2 JSON), untrusted text
     // The members of a JSON error payload in their order (XOAUTH2: status, schemes, scope;
     // OAUTHBEARER: status, scope, openid-configuration), values as text; untrusted.
     std::vector<std::pair<std::string, std::string>> fields;
 };
 
 class Mechanism {
-  public:
+public:
     virtual ~Mechanism() = default;
 
     // Canonical upper-case name, e.g. "SCRAM-SHA-256".

@@ -18,6 +18,10 @@ struct MechanismTraits {
     bool verifies_server = false;  // mutual authentication (SCRAM)
     bool channel_binding = false;  // -PLUS
     bool standard = true;          // IANA-registered / RFC (false: CRAM-SHA1, CRAM-SHA256, XOAUTH2)
+    // Run by the Cyrus libsasl2 client back end (make = a one-line wrapper around
+    // make_cyrus_mechanism, smtpauth/sasl/cyrus.hpp); libsasl2 is loaded only when it runs.
+    bool cyrus = false;
+    bool historic = false;  // RFC 6331 (DIGEST-MD5) and the like: a note wherever it is shown
     // The credentials come from the environment (the Kerberos ticket of `kinit`), not from a
     // user name and a secret: a probe runs it without --user (GSSAPI, GS2-KRB5).
     bool ambient_credentials = false;
