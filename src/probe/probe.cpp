@@ -355,7 +355,9 @@ class Session {
                 break;
             case sasl::Outcome::error:
             case sasl::Outcome::cancelled:
-                rep_.error = Failure{ErrorKind::protocol, Stage::auth,
+                rep_.error = Failure{r.outcome == sasl::Outcome::error ? r.error_kind
+                                                                        : ErrorKind::protocol,
+                                     Stage::auth,
                                      "AUTH " + name + " failed: " + r.message};
                 break;
         }

@@ -21,6 +21,8 @@ constexpr std::array kPatterns{
     Pattern{"Ticket expired", KerberosProblem::ticket_expired},
     Pattern{"credentials have expired", KerberosProblem::ticket_expired},
     Pattern{"credential has expired", KerberosProblem::ticket_expired},
+    // A ticket that expires during the exchange (GSS_S_CONTEXT_EXPIRED).
+    Pattern{"context has expired", KerberosProblem::ticket_expired},
     Pattern{"Server krbtgt/", KerberosProblem::wrong_realm},
     Pattern{"Wrong realm", KerberosProblem::wrong_realm},
     Pattern{"Realm not local to KDC", KerberosProblem::wrong_realm},
@@ -49,10 +51,13 @@ KerberosProblem refine(KerberosProblem p, std::string_view detail) {
 
 // The innermost "(...)" of "GSSAPI Error: <major> (<minor>)": Kerberos's own words.
 std::string kerberos_words(std::string_view detail) {
+    // Cyrus's back end may end the detail with the result name: " [SASL_FAIL]".
+    if (auto tag = detail.rfind(" ["); tag != std::string_view::npos && detail.ends_with("]"))
+        detail = detail.substr(0, tag);
     auto open = detail.rfind(" (");
     if (open == std::string_view::npos || detail.empty() || detail.back() != ')') return {};
     std::string_view inner = detail.substr(open + 2, detail.size() - open - 3);
-    if (inner.empty() || inner == "Unknown error") return {};
+    if (inner.empty() || inner == "Unknown error" || inner == "Success") return {};
     return std::string(inner);
 }
 

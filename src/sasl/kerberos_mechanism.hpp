@@ -26,8 +26,7 @@ struct KerberosFlavour {
 
 // Throws Error{usage} when credentials.host is an IP address or credentials.user is set,
 // Error{auth_rejected} when there is no ticket (no credential cache, or an empty one).
-std::unique_ptr<Mechanism> make_kerberos_mechanism(KerberosFlavour flavour,
-                                                   Credentials credentials,
+std::unique_ptr<Mechanism> make_kerberos_mechanism(KerberosFlavour flavour, Credentials credentials,
                                                    const MechanismOptions& options,
                                                    CyrusFactory cyrus);
 

@@ -1,21 +1,26 @@
-// GSSAPI (RFC 4752) and GS2-KRB5 (RFC 5801 with Kerberos V5, RFC 4121): `decode` labels their
-// messages by framing (Kerberos tokens are encrypted; nothing more is claimed) and reads the
+// GSSAPI (RFC 4752) and GS2-KRB5 (RFC 5801 with Kerberos V5, RFC 4121), one file for the two
+// Kerberos mechanisms as they share the decoder: the clients are Cyrus's plugins (from
+// libsasl2-modules-gssapi-mit) behind kerberos_mechanism; `decode` labels their messages by
+// framing (Kerberos tokens are encrypted; nothing more is claimed) and reads the
 // security-layer negotiation, which GSSAPI sends unsealed.
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "sasl/gs2.hpp"
+#include "sasl/kerberos_mechanism.hpp"
 #include "sasl/kerberos_tokens.hpp"
 #include "sasl/mechanisms.hpp"
 #include "sasl/token_internal.hpp"
+#include "smtpauth/error.hpp"
+#include "smtpauth/sasl/cyrus.hpp"
 
 namespace smtpauth::sasl::detail {
 
 namespace {
 
-constexpr std::string_view kGssapi = "GSSAPI";
-constexpr std::string_view kGs2Krb5 = "GS2-KRB5";
+constexpr std::string_view kGssapiName = "GSSAPI";
+constexpr std::string_view kGs2Krb5Name = "GS2-KRB5";
 
 constexpr std::string_view kOpaqueNote =
     "Kerberos messages are encrypted: smtpauth labels them and does not decrypt them";
@@ -32,14 +37,15 @@ std::optional<std::pair<scram::Gs2Header, KerberosToken>> gs2_krb5_first(BytesVi
 }
 
 std::optional<ContentMatch> recognise(BytesView data) {
-    if (gs2_krb5_first(data)) return ContentMatch{TokenDirection::client, std::string(kGs2Krb5)};
+    if (gs2_krb5_first(data))
+        return ContentMatch{TokenDirection::client, std::string(kGs2Krb5Name)};
     auto t = classify_kerberos_token(data);
     if (!t) return std::nullopt;
     bool server = t->kind == KerberosTokenKind::ap_rep || t->kind == KerberosTokenKind::krb_error ||
                   (t->kind == KerberosTokenKind::wrap && t->from_acceptor);
     // A wrap token or a framed AP-REQ is GSSAPI's; GS2-KRB5 has no security layer.
     return ContentMatch{server ? TokenDirection::server : TokenDirection::client,
-                        std::string(kGssapi)};
+                        std::string(kGssapiName)};
 }
 
 void explain_token(const KerberosToken& t, BytesView data, DecodedMessage& msg, bool server) {
@@ -71,7 +77,7 @@ void explain_token(const KerberosToken& t, BytesView data, DecodedMessage& msg, 
 }
 
 void explain(BytesView data, DecodedMessage& msg, DecodeContext& ctx, bool server) {
-    msg.mechanism = ctx.mechanism().empty() ? std::string(kGssapi) : ctx.mechanism();
+    msg.mechanism = ctx.mechanism().empty() ? std::string(kGssapiName) : ctx.mechanism();
     if (!server && data.empty()) {
         // RFC 4752 §3.1: after the server's AP-REP the client answers with nothing.
         msg.kind = MessageKind::kerberos;
@@ -80,7 +86,7 @@ void explain(BytesView data, DecodedMessage& msg, DecodeContext& ctx, bool serve
     }
     if (!server) {
         if (auto first = gs2_krb5_first(data)) {
-            msg.mechanism = std::string(kGs2Krb5);
+            msg.mechanism = std::string(kGs2Krb5Name);
             ctx.set_mechanism(msg.mechanism);
             explain_token(first->second, data, msg, false);
             const auto& h = first->first;
@@ -107,14 +113,64 @@ void explain_server(BytesView data, DecodedMessage& msg, DecodeContext& ctx) {
     explain(data, msg, ctx, true);
 }
 
+// ---- client ---------------------------------------------------------------------------------
+
+// The host names the Kerberos service principal; `gen` has none.
+void require_host(std::string_view name, const Credentials& c) {
+    if (c.host.empty())
+        throw Error(ErrorKind::usage,
+                    std::string(name) +
+                        " needs the server's host name, which names the Kerberos service "
+                        "principal: use `smtpauth probe` (with a ticket from kinit)");
+}
+
+std::unique_ptr<Mechanism> make_gssapi(Credentials c, const MechanismOptions& o) {
+    require_host(kGssapiName, c);
+    return make_kerberos_mechanism({kGssapiName, false}, std::move(c), o, make_cyrus_mechanism);
+}
+
+std::unique_ptr<Mechanism> make_gs2_krb5(Credentials c, const MechanismOptions& o) {
+    require_host(kGs2Krb5Name, c);
+    return make_kerberos_mechanism({kGs2Krb5Name, true}, std::move(c), o, make_cyrus_mechanism);
+}
+
+// Kerberos authenticates the server too (the AP-REP), and the credentials are the user's
+// ticket: no user name, no password.
+constexpr MechanismTraits kKerberosTraits{
+    .needs_user = false,
+    .verifies_server = true,
+    .cyrus = true,
+    .ambient_credentials = true,
+};
+
 }  // namespace
 
 constinit const MechanismDecoder kGssapiDecoder{
-    .family = kGssapi,
+    .family = kGssapiName,
     .recognise = recognise,
     .explain_client = explain_client,
     .explain_server = explain_server,
     .explains_empty_client = true,
+};
+
+constinit const MechanismInfo kGssapi{
+    .name = kGssapiName,
+    .description = "Kerberos V5 through GSS-API with your kinit ticket (RFC 4752; Cyrus plugin)",
+    .traits = kKerberosTraits,
+    .strength = 25,
+    .make = make_gssapi,
+    .gen = {},
+    .decoder = &kGssapiDecoder,
+};
+
+constinit const MechanismInfo kGs2Krb5{
+    .name = kGs2Krb5Name,
+    .description = "Kerberos V5 through GS2 with your kinit ticket (RFC 5801; Cyrus plugin)",
+    .traits = kKerberosTraits,
+    .strength = 26,
+    .make = make_gs2_krb5,
+    .gen = {},
+    .decoder = &kGssapiDecoder,
 };
 
 }  // namespace smtpauth::sasl::detail

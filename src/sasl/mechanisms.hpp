@@ -25,9 +25,10 @@ extern const MechanismInfo kOAuthBearer;
 extern const MechanismInfo kXOAuth2;
 extern const MechanismInfo kExternal;
 extern const MechanismInfo kAnonymous;
+extern const MechanismInfo kGs2Krb5;
+extern const MechanismInfo kGssapi;
 // Mechanisms `decode` explains but smtpauth has no client for.
 extern const MechanismDecoder kNtlmDecoder;
-extern const MechanismDecoder kGssapiDecoder;
 
 // Throw Error{bad_input} naming the mechanism and the field ("PLAIN: the user name is empty").
 void require_non_empty(std::string_view mech, std::string_view field, std::string_view value);

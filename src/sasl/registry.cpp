@@ -19,8 +19,9 @@ std::span<const MechanismInfo> table() {
     static const std::array kTable{
         detail::kScramSha256Plus, detail::kScramSha256, detail::kScramSha1Plus, detail::kScramSha1,
         detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kPlain,
-        detail::kLogin,           detail::kOAuthBearer, detail::kXOAuth2,       detail::kExternal,
-        detail::kAnonymous,
+        detail::kLogin,           detail::kOAuthBearer, detail::kXOAuth2,
+        detail::kGs2Krb5,         detail::kGssapi,
+        detail::kExternal,        detail::kAnonymous,
     };
     return kTable;
 }
@@ -28,7 +29,6 @@ std::span<const MechanismInfo> table() {
 // Mechanisms `decode` explains although smtpauth has no client for them: one line each.
 constexpr std::array kDecodeOnly{
     &detail::kNtlmDecoder,
-    &detail::kGssapiDecoder,
 };
 
 // The decoder hooks, each once: the table's in its order, then the decode-only ones.

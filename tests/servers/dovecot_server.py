@@ -351,7 +351,9 @@ class DovecotServer:
         # says which principal may log in as it (instead of krb5_kuserok and ~/.k5login).
         # The service principal is built from the host name `localhost`, which resolves to
         # 127.0.0.1 only: Dovecot listens there too (client and server addresses are then
-        # equal, which matters only for plaintext mechanisms).
+        # equal, which matters only for plaintext mechanisms). Dovecot names the acceptor after
+        # its service ("submission", not RFC 4954's "smtp"): "$ALL" accepts every principal of
+        # the keytab instead.
         kdc = self.gssapi
         with open(self.path("gssapi-users"), "w", encoding="utf-8") as f:
             f.write(f"alice:::::::nopassword k5principals={kdc.user_principal}\n")
@@ -360,7 +362,7 @@ class DovecotServer:
             listen = $listen 127.0.0.1
             auth_mechanisms = $auth_mechanisms gssapi
             auth_krb5_keytab = {kdc.keytab}
-            auth_gssapi_hostname = localhost
+            auth_gssapi_hostname = "$ALL"
             auth_realms = {kdc.realm}
             auth_default_realm = {kdc.realm}
             import_environment = $import_environment KRB5_CONFIG={kdc.krb5_conf} KRB5RCACHETYPE=none

@@ -41,6 +41,9 @@ TEST_SUITE("smtpauth::sasl") {
              "provide more information (Ticket expired)",
              KerberosProblem::ticket_expired, "(Kerberos: Ticket expired)", "kinit"},
             {gss("Clock skew too great"), KerberosProblem::clock_skew, "clock", "NTP"},
+            {"GSSAPI (Cyrus): SASL(-1): generic failure: GSSAPI Error: The referenced context "
+             "has expired (Success) [SASL_FAIL]",
+             KerberosProblem::ticket_expired, "has expired", "kinit"},
             {gss("Ticket not yet valid"), KerberosProblem::clock_skew, "allowed skew", "clock"},
             {gss("Server smtp/nohost@SMTPAUTH.TEST not found in Kerberos database"),
              KerberosProblem::unknown_service,
@@ -70,6 +73,16 @@ TEST_SUITE("smtpauth::sasl") {
         auto f = explain_kerberos_failure(gss("Clock skew too great"), kSvc, kUser);
         REQUIRE(f);
         CHECK(f->message.ends_with(" (Kerberos: Clock skew too great)"));
+        // The back end's result name after it does not hide them.
+        auto g = explain_kerberos_failure(gss("Clock skew too great") + " [SASL_FAIL]");
+        REQUIRE(g);
+        CHECK(g->message.ends_with(" (Kerberos: Clock skew too great)"));
+        // "(Success)" is GSS-API's empty minor status, no Kerberos word.
+        auto h = explain_kerberos_failure(
+            "GSSAPI Error: The referenced context has expired "
+            "(Success) [SASL_FAIL]");
+        REQUIRE(h);
+        CHECK(h->message.find("Kerberos:") == std::string::npos);
     }
 
     TEST_CASE("kerberos errors: unknown principals named generically when not known") {

@@ -88,6 +88,8 @@ Generated generate(const MechanismInfo& info, const Case& c) {
 TEST_SUITE("smtpauth::sasl::token") {
     TEST_CASE("decode(gen(x)) for every registry mechanism") {
         for (const auto& info : mechanisms()) {
+            // Kerberos needs a KDC and a ticket: test_gssapi_decode.py decodes captured ones.
+            if (info.traits.ambient_credentials) continue;
             for (const auto& c : kCases) {
                 CAPTURE(info.name);
                 CAPTURE(c.user);
