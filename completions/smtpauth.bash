@@ -78,7 +78,7 @@ _smtpauth() {
             if ((position == 0)); then
                 COMPREPLY=($(compgen -W "$(_smtpauth_mechanisms "$prog")" -- "$cur"))
             fi ;;
-        probe)
+        probe | send | session)
             if ((position == 0)); then
                 COMPREPLY=($(compgen -W "smtp:// smtps:// imap:// imaps:// pop3:// pop3s://" \
                     -- "$cur"))

@@ -59,5 +59,5 @@ complete -c smtpauth -n '__smtpauth_prev_is --cafile --cacert --cert --key --net
 complete -c smtpauth -n '__smtpauth_prev_is --password-env --token-env --check-password-env' -a '(set -nx)'
 complete -c smtpauth -n 'test "$(__smtpauth_command)" = gen; and test (__smtpauth_positional_count) -eq 0; and not string match -q -- "-*" (commandline -ct)' \
     -a '(__smtpauth_mechanisms gen)'
-complete -c smtpauth -n 'test "$(__smtpauth_command)" = probe; and not string match -q -- "-*" (commandline -ct); and not __smtpauth_prev_is --mech --protocol --tls --tls-min' \
+complete -c smtpauth -n 'contains -- "$(__smtpauth_command)" probe send session; and not string match -q -- "-*" (commandline -ct); and not __smtpauth_prev_is --mech --protocol --tls --tls-min' \
     -a 'smtp:// smtps:// imap:// imaps:// pop3:// pop3s://'

@@ -28,6 +28,7 @@ constexpr KindRow kKindTable[] = {
     {ErrorKind::sender_refused, 83, "sender-refused"},
     {ErrorKind::recipients_refused, 84, "recipients-refused"},
     {ErrorKind::message_refused, 85, "message-refused"},
+    {ErrorKind::command_refused, 86, "command-refused"},
 };
 
 const KindRow& row(ErrorKind kind) noexcept {

@@ -24,6 +24,7 @@ void Transcript::add(Direction d, std::string text, Sensitivity s, std::string r
     e.redacted = std::move(redacted);
     e.before_tls = before_tls_;
     events_.push_back(std::move(e));
+    if (listener_) listener_(events_.back());
 }
 
 }  // namespace smtpauth

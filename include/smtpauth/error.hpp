@@ -28,6 +28,7 @@ enum class ErrorKind {
     sender_refused,         // send: the server refused MAIL FROM                -> 83
     recipients_refused,     // send: the server refused one or more RCPT TO      -> 84
     message_refused,        // send: DATA or the message itself was refused      -> 85
+    command_refused,        // session: the server refused the last command typed -> 86
 };
 
 class Error : public std::runtime_error {

@@ -15,6 +15,7 @@
 
 #include "smtpauth/error.hpp"
 #include "smtpauth/mail/dialect.hpp"
+#include "smtpauth/net/line_channel.hpp"
 #include "smtpauth/net/tcp.hpp"
 #include "smtpauth/net/tls.hpp"
 #include "smtpauth/secret.hpp"
@@ -62,7 +63,8 @@ enum class Stage {
     quit,
     mailbox,
     envelope,
-    message
+    message,
+    session  // `session`: the conversation typed by the user
 };
 std::string_view stage_name(Stage s) noexcept;
 
@@ -95,6 +97,10 @@ struct ProbeOptions {
     bool cyrus_backend = false;
     // probe on IMAP/POP3: after an accepted AUTH, EXAMINE INBOX / STAT.
     bool mailbox_check = true;
+    // Caps on what the server may send (session raises the total for long conversations).
+    net::LineLimits line_limits;
+    // Called with every transcript event as it happens (session prints them live).
+    std::function<void(const TranscriptEvent&)> on_event;
 };
 
 struct MechanismConsidered {

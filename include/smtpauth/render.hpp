@@ -2,6 +2,7 @@
 // redacts secrets and escapes untrusted server text for display.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -27,5 +28,16 @@ std::string display_lines(std::string_view text, std::size_t indent);
 
 // The text of a transcript line as it may be shown: escaped, and redacted unless allowed.
 std::string transcript_line_text(const TranscriptEvent& e, bool show_secrets);
+
+// One transcript line as probe -v shows it: "  <elapsed> ms ", then "C: ", "S: " ("S~ "
+// before TLS) or "* ", then transcript_line_text. No newline.
+std::string verbose_transcript_line(const TranscriptEvent& e, bool show_secrets);
+
+// One event of `session` as printed live, without newline; nullopt = print nothing. Verbose:
+// verbose_transcript_line. Otherwise server lines as received (escaped), local events after
+// "* ", client lines after "> " only when echo_client. A challenge (SMTP 334, IMAP/POP3 "+")
+// that is valid base64 is followed by its decoded text.
+std::optional<std::string> session_event_line(const TranscriptEvent& e, probe::Protocol protocol,
+                                              const RenderOptions& opts, bool echo_client);
 
 }  // namespace smtpauth::render

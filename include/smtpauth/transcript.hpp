@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ class Transcript {
     void add(Direction d, std::string text, Sensitivity s = Sensitivity::none,
              std::string redacted = {});
     void set_before_tls(bool v) { before_tls_ = v; }
+    // Called with every event as it is added (session prints the conversation live).
+    void set_listener(std::function<void(const TranscriptEvent&)> listener) {
+        listener_ = std::move(listener);
+    }
     const std::vector<TranscriptEvent>& events() const { return events_; }
     std::chrono::steady_clock::time_point start() const { return start_; }
 
@@ -48,6 +53,7 @@ class Transcript {
     std::chrono::steady_clock::time_point start_;
     std::vector<TranscriptEvent> events_;
     bool before_tls_ = false;
+    std::function<void(const TranscriptEvent&)> listener_;
 };
 
 }  // namespace smtpauth

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -89,11 +90,47 @@ std::string read_file_capped(const std::string& path) {
     return data;
 }
 
-// A positional that names an existing regular file is read as one (a token never contains
-// '/' and rarely names a file; `--file` forces, `-` is standard input).
+// A positional that names an existing regular file is read as one (`--file` forces it, `-`
+// is standard input).
 bool names_file(const std::string& arg) {
     struct stat st {};
     return arg != "-" && ::stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// ".txt", ".log", ".eml": a final '.' and 1-4 letters or digits, one a letter at least.
+bool has_file_extension(std::string_view word) {
+    auto dot = word.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) return false;
+    std::string_view ext = word.substr(dot + 1);
+    if (ext.empty() || ext.size() > 4) return false;
+    bool letter = false;
+    for (char c : ext) {
+        if (std::isalpha(static_cast<unsigned char>(c)))
+            letter = true;
+        else if (!std::isdigit(static_cast<unsigned char>(c)))
+            return false;
+    }
+    return letter;
+}
+
+// Whether a positional that names no file was meant as one. A token is base64 (its
+// alphabet includes '/'), so a word that decodes as base64 is always a token ("dXNlcg==",
+// "a/b+c/de"); nor is a path a word with the characters of raw SASL text (',', '=', '@',
+// '<', '>', '"', ':', as in "<1.2@host>" or "c=biws,r=..."), or one with blanks (a
+// protocol line). What is left is a path when it holds '/' or '\\', or ends in a file
+// extension ("session.txt", "./log", "/var/log/mail.log").
+bool looks_like_path(std::string_view arg) {
+    if (arg.empty() || arg == "-") return false;
+    for (char c : arg)
+        if (std::isspace(static_cast<unsigned char>(c)) ||
+            std::iscntrl(static_cast<unsigned char>(c)) ||
+            std::string_view(",=@<>\":").find(c) != std::string_view::npos)
+            return false;
+    if (auto bytes = codec::try_base64_decode(arg)) {  // a PLAIN token holds a password
+        wipe_string(*bytes);
+        return false;
+    }
+    return arg.find_first_of("/\\") != std::string_view::npos || has_file_extension(arg);
 }
 
 std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin) {
@@ -129,6 +166,16 @@ std::vector<std::string> collect_lines(const DecodeArgs& args, bool& used_stdin)
             from_stdin();
         } else if (names_file(in)) {
             from_file(in);
+        } else if (looks_like_path(in)) {
+            struct stat st {};
+            if (::stat(in.c_str(), &st) == 0)
+                throw Error(ErrorKind::no_input, "cannot read '" + codec::escape_for_display(in) +
+                                                     "': not a regular file");
+            throw Error(ErrorKind::no_input,
+                        "no such file: '" + codec::escape_for_display(in) +
+                            "' (it looks like a file name and is not base64; check the path, "
+                            "use --file FILE to read a file whatever its name, or pass the "
+                            "token itself)");
         } else {
             total += in.size() + 1;
             append_lines(in, lines, true);
@@ -208,7 +255,9 @@ void add_decode_command(CLI::App& app, Action& action) {
     cmd->add_option("TEXT", args->inputs,
                     "A token, a protocol line (AUTH ..., 334 ..., + ..., tag AUTHENTICATE ...), "
                     "a transcript line (C: / S:), or a FILE holding a transcript (an existing "
-                    "file is read); '-' reads standard input");
+                    "file is read; a word that is not base64 and has a '/' or a file "
+                    "extension such as .txt names a file, and is an error when missing); "
+                    "'-' reads standard input");
     cmd->add_option("--file", args->files,
                     "Read this transcript file (repeatable; '-' = standard input), even if its "
                     "name looks like a token");
@@ -229,7 +278,8 @@ void add_decode_command(CLI::App& app, Action& action) {
         "becomes a note and decoding goes on; message bodies are never shown.\n"
         "Exit status: 0 something explained (and every checked password matches), 1 a "
         "password does NOT match, 65 invalid token, nothing explained or nothing to check, "
-        "66 a file cannot be read, 64 usage.\nInput caps: 1 MiB in total, 64 KiB per line.\n"
+        "66 a file cannot be read (or a FILE argument names none), 64 usage.\nInput caps: 1 MiB in "
+        "total, 64 KiB per line.\n"
         "\n"
         "Examples:\n"
         "  smtpauth decode AGFsaWNlAHMzY3JldA==\n"

@@ -33,6 +33,7 @@ struct SendArgs {
     bool dry_run = false;
     bool allow_partial = false;
     bool json = false;
+    bool quiet = false;
 };
 
 std::string read_file(const std::string& path, const char* option) {
@@ -55,8 +56,28 @@ bool uses_stdin(const SecretSource& s) {
     return s.from_stdin || s.file == "-";
 }
 
+// -q: one line on success, as probe -q (the failure line goes to stderr as always).
+void print_verdict(const probe::ProbeReport& r) {
+    if (r.error || !r.send) return;
+    const probe::SendReport& s = *r.send;
+    std::size_t accepted = 0;
+    for (const auto& rc : s.recipients) accepted += rc.accepted;
+    std::cout << "OK: " << codec::escape_for_display(r.target.input) << ": ";
+    if (s.dry_run)
+        std::cout << "dry run, the server would take the sender and " << accepted
+                  << (accepted == 1 ? " recipient" : " recipients");
+    else
+        std::cout << "delivered to " << accepted << " of " << s.recipients.size()
+                  << (s.recipients.size() == 1 ? " recipient" : " recipients")
+                  << (s.queue_id.empty() ? std::string()
+                                         : ", queued as " + codec::escape_for_display(s.queue_id));
+    std::cout << '\n';
+}
+
 int run(SendArgs& a) {
     using namespace smtpauth::probe;
+    if (a.quiet && (a.session.verbose || a.json))
+        throw Error(ErrorKind::usage, "-q/--quiet excludes -v/--verbose and --json");
     if (a.body && !a.body_file.empty())
         throw Error(ErrorKind::usage, "--body and --body-file exclude each other");
     if (!a.message_file.empty() &&
@@ -94,6 +115,8 @@ int run(SendArgs& a) {
     ro.show_secrets = a.session.show_secrets;
     if (a.json)
         render::probe_json(std::cout, report, ro);
+    else if (a.quiet)
+        print_verdict(report);
     else
         render::probe_text(std::cout, report, ro);
     std::cout.flush();
@@ -128,6 +151,8 @@ void add_send_command(CLI::App& app, Action& action) {
     cmd->add_flag("--allow-partial", args->allow_partial,
                   "send to the accepted recipients even when some are refused");
     cmd->add_flag("--json", args->json, "print one JSON object (see man smtpauth)");
+    cmd->add_flag("-q,--quiet", args->quiet,
+                  "print only the verdict line (failures: the one line on stderr)");
     cmd->footer(
         "Examples:\n"
         "  smtpauth send smtp.example.com --user me@example.com --password-file pw \\\n"

@@ -18,6 +18,7 @@ void add_decode_command(CLI::App& app, Action& action);  // cmd_decode.cpp
 void add_probe_command(CLI::App& app, Action& action);   // cmd_probe.cpp
 void add_token_command(CLI::App& app, Action& action);   // cmd_token.cpp
 void add_send_command(CLI::App& app, Action& action);    // cmd_send.cpp
+void add_session_command(CLI::App& app, Action& action);  // cmd_session.cpp
 
 // gen-auth compatibility mode (the binary was invoked as "gen-auth"): gen_auth_compat.cpp
 int run_gen_auth(int argc, char** argv);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
         cli::add_probe_command(app, action);
         cli::add_token_command(app, action);
         cli::add_send_command(app, action);
+        cli::add_session_command(app, action);
 
         try {
             app.parse(argc, argv);

@@ -2,6 +2,9 @@
 // (RFC 5034 §4): syntax and line limits, shared by the dialects and `gen --line`.
 #include "smtpauth/mail/auth_line.hpp"
 
+#include "mail/text_check.hpp"
+#include "smtpauth/mail/imap_response.hpp"
+
 namespace smtpauth::mail {
 
 std::string_view protocol_name(Protocol p) noexcept {
@@ -32,6 +35,39 @@ std::string auth_command(Protocol protocol, std::string_view mechanism, std::str
     if (protocol == Protocol::imap)
         return std::string(imap_tag) + " AUTHENTICATE " + std::string(mechanism);
     return "AUTH " + std::string(mechanism);
+}
+
+namespace {
+
+std::string_view skip_blanks(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    return s;
+}
+
+std::string_view next_word(std::string_view& rest) {
+    rest = skip_blanks(rest);
+    std::size_t end = rest.find_first_of(" \t");
+    std::string_view word = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+    return word;
+}
+
+}  // namespace
+
+std::optional<AuthCommandLine> parse_auth_command(std::string_view line) {
+    std::string_view rest = line;
+    AuthCommandLine out;
+    std::string_view first = next_word(rest);
+    if (!detail::iequals(first, "AUTH")) {
+        std::string_view verb = next_word(rest);
+        if (!detail::iequals(verb, "AUTHENTICATE") || !is_imap_tag(first)) return std::nullopt;
+        out.tag = first;
+    }
+    out.mechanism = next_word(rest);
+    std::string_view ir = skip_blanks(rest);
+    while (!ir.empty() && (ir.back() == ' ' || ir.back() == '\t')) ir.remove_suffix(1);
+    if (!ir.empty()) out.initial_response = ir;
+    return out;
 }
 
 std::size_t initial_response_budget(Protocol protocol, std::string_view mechanism,

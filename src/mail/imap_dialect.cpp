@@ -114,6 +114,8 @@ class ImapDialect final : public Dialect {
 
     std::string_view auth_command() const override { return "AUTHENTICATE"; }
 
+    std::string next_command_tag() override { return next_tag(); }
+
     sasl::CarrierReply read_reply() override {
         sasl::CarrierReply out;
         for (std::size_t i = 0; i < options_.limits.max_lines; ++i) {

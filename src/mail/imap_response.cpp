@@ -9,10 +9,6 @@ namespace smtpauth::mail {
 
 namespace {
 
-[[noreturn]] void fail(std::string_view context, const std::string& why) {
-    throw Error(ErrorKind::protocol, "protocol error in " + std::string(context) + ": " + why);
-}
-
 std::string_view next_word(std::string_view& rest) {
     std::size_t sp = rest.find(' ');
     std::string_view word = rest.substr(0, sp);
@@ -40,33 +36,46 @@ void split_resp_text(std::string_view rest, ImapResponse& r) {
 
 }  // namespace
 
-ImapResponse parse_imap_line(std::string_view line, std::string_view context) {
-    detail::check_text(line, context);
-    if (line.empty()) fail(context, "empty response line");
+bool is_imap_tag(std::string_view word) {
+    if (word.empty() || word.size() > 64) return false;
+    for (char c : word) {
+        auto u = static_cast<unsigned char>(c);
+        // ASTRING-CHAR = ATOM-CHAR / "]": no CTL, SP, 8-bit, "(" ")" "{" "%" "*" DQUOTE "\\".
+        if (u <= 0x20 || u >= 0x7f || c == '(' || c == ')' || c == '{' || c == '%' || c == '*' ||
+            c == '"' || c == '\\' || c == '+')
+            return false;
+    }
+    return true;
+}
+
+std::optional<ImapResponse> match_imap_line(std::string_view line, std::string* why) {
+    auto refuse = [&](const std::string& what) -> std::optional<ImapResponse> {
+        if (why) *why = what + ": \"" + std::string(line) + "\"";
+        return std::nullopt;
+    };
+    if (line.empty()) return refuse("empty response line");
     ImapResponse r;
-    // continue-req = "+" SP (resp-text / base64) CRLF; a bare "+" is accepted too.
     if (line.front() == '+') {
+        auto text = detail::continuation_text(line);
+        if (!text) return refuse("continuation without a blank after \"+\"");
         r.type = ImapResponse::Type::continuation;
-        std::string_view rest = line.substr(1);
-        if (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-        r.text = std::string(rest);
+        r.text = std::string(*text);
         return r;
     }
-    // response-tagged = tag SP resp-cond-state; tag = 1*<ASTRING-CHAR except "+"> (RFC 3501
-    // §9): a line that starts with a space has no tag.
-    if (line.front() == ' ')
-        fail(context, "response line without a tag: \"" + std::string(line) + "\"");
+    // response-tagged = tag SP resp-cond-state: a line that starts with a space has no tag.
+    if (line.front() == ' ') return refuse("response line without a tag");
     std::string_view rest = line;
     std::string_view first = next_word(rest);
     std::string_view word = next_word(rest);
-    if (word.empty()) fail(context, "response without a status: \"" + std::string(line) + "\"");
+    if (word.empty()) return refuse("response without a status");
     if (first == "*") {
         r.type = ImapResponse::Type::untagged;
     } else {
         r.type = ImapResponse::Type::tagged;
         r.tag = std::string(first);
+        if (!is_imap_tag(first)) return refuse("invalid tag");
         if (!is_status(word) || detail::iequals(word, "PREAUTH"))
-            fail(context, "tagged response without OK/NO/BAD: \"" + std::string(line) + "\"");
+            return refuse("tagged response without OK/NO/BAD");
     }
     r.status = detail::to_upper(word);
     if (is_status(word))
@@ -74,6 +83,12 @@ ImapResponse parse_imap_line(std::string_view line, std::string_view context) {
     else
         r.text = std::string(rest);
     return r;
+}
+
+ImapResponse parse_imap_line(std::string_view line, std::string_view context) {
+    return detail::parse_server_line(line, context, [](std::string_view l, std::string* why) {
+        return match_imap_line(l, why);
+    });
 }
 
 ImapCapabilities parse_imap_capabilities(std::string_view atoms) {

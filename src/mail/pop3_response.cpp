@@ -20,8 +20,7 @@ std::string_view after_word(std::string_view line, std::size_t n) {
 }
 }  // namespace
 
-Pop3Line parse_pop3_line(std::string_view line, std::string_view context) {
-    detail::check_text(line, context);
+std::optional<Pop3Line> match_pop3_line(std::string_view line, std::string* why) {
     Pop3Line r;
     // The status indicators are case-sensitive in RFC 1939; "+OK" must be tested before "+ ".
     if (line.substr(0, 3) == "+OK" && (line.size() == 3 || line[3] == ' ')) {
@@ -30,14 +29,20 @@ Pop3Line parse_pop3_line(std::string_view line, std::string_view context) {
     } else if (line.substr(0, 4) == "-ERR" && (line.size() == 4 || line[4] == ' ')) {
         r.type = Pop3Line::Type::err;
         r.text = std::string(after_word(line, 4));
-    } else if (line == "+" || line.substr(0, 2) == "+ ") {
-        // RFC 5034 §4: continue-req = "+" SP [base64] CRLF
+    } else if (auto text = detail::continuation_text(line)) {
         r.type = Pop3Line::Type::continuation;
-        r.text = std::string(after_word(line, 1));
+        r.text = std::string(*text);
     } else {
-        fail(context, "not a POP3 status line: \"" + std::string(line) + "\"");
+        if (why) *why = "not a POP3 status line: \"" + std::string(line) + "\"";
+        return std::nullopt;
     }
     return r;
+}
+
+Pop3Line parse_pop3_line(std::string_view line, std::string_view context) {
+    return detail::parse_server_line(line, context, [](std::string_view l, std::string* why) {
+        return match_pop3_line(l, why);
+    });
 }
 
 Pop3MultilineAssembler::Pop3MultilineAssembler(std::string context, std::size_t max_lines,

@@ -55,6 +55,26 @@ SmtpReplyAssembler::SmtpReplyAssembler(std::string context, ReplyLimits limits)
 
 // Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF
 // Reply-code = %x32-35 %x30-35 %x30-39
+std::optional<SmtpReplyLine> parse_smtp_reply_line(std::string_view line, std::string* why) {
+    auto refuse = [&](const char* what) -> std::optional<SmtpReplyLine> {
+        if (why) *why = std::string(what) + " \"" + std::string(line) + "\"";
+        return std::nullopt;
+    };
+    if (line.size() < 3 || !(line[0] >= '2' && line[0] <= '5') ||
+        !(line[1] >= '0' && line[1] <= '5') || !is_digit(line[2]))
+        return refuse("invalid reply code in");
+    SmtpReplyLine out;
+    out.code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    if (line.size() > 3) {
+        if (line[3] == '-')
+            out.last = false;
+        else if (line[3] != ' ')
+            return refuse("invalid reply line");
+        out.text = line.substr(4);
+    }
+    return out;
+}
+
 bool SmtpReplyAssembler::add(std::string_view line) {
     if (done_) fail(context_, "line after the end of the reply");
     bytes_ += line.size() + 2;
@@ -63,27 +83,17 @@ bool SmtpReplyAssembler::add(std::string_view line) {
     if (bytes_ > limits_.max_bytes)
         fail(context_, "reply larger than " + std::to_string(limits_.max_bytes) + " octets");
     check_text(line, context_);
-    if (line.size() < 3 || !(line[0] >= '2' && line[0] <= '5') ||
-        !(line[1] >= '0' && line[1] <= '5') || !is_digit(line[2]))
-        fail(context_, "invalid reply code in \"" + std::string(line) + "\"");
-    int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    bool last = true;
-    std::string_view text;
-    if (line.size() > 3) {
-        if (line[3] == '-')
-            last = false;
-        else if (line[3] != ' ')
-            fail(context_, "invalid reply line \"" + std::string(line) + "\"");
-        text = line.substr(4);
-    }
-    if (!reply_.lines.empty() && code != reply_.code)
+    std::string why;
+    auto parsed = parse_smtp_reply_line(line, &why);
+    if (!parsed) fail(context_, why);
+    if (!reply_.lines.empty() && parsed->code != reply_.code)
         fail(context_, "reply code changed from " + std::to_string(reply_.code) + " to " +
-                           std::to_string(code) + " inside one reply");
-    reply_.code = code;
-    reply_.lines.emplace_back(text);
+                           std::to_string(parsed->code) + " inside one reply");
+    reply_.code = parsed->code;
+    reply_.lines.emplace_back(parsed->text);
     if (!reply_.raw.empty()) reply_.raw += '\n';
     reply_.raw += line;
-    done_ = last;
+    done_ = parsed->last;
     return done_;
 }
 

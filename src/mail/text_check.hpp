@@ -1,6 +1,7 @@
 // Shared checks on untrusted reply text (RFC 5321 §4.2 textstring; RFC 3501 TEXT-CHAR).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,20 @@ inline void check_text(std::string_view line, std::string_view context) {
                         std::string("protocol error in ") + std::string(context) +
                             ": control character in \"" + std::string(line) + "\"");
     }
+}
+
+// A line read from a server: control characters refused (check_text), then the grammar of
+// `match` (a match_*_line function: the value, or nullopt with the reason). Throws
+// Error{protocol} naming `context`.
+template <typename Match>
+auto parse_server_line(std::string_view line, std::string_view context, Match match) {
+    check_text(line, context);
+    std::string why;
+    auto parsed = match(line, &why);
+    if (!parsed)
+        throw Error(ErrorKind::protocol,
+                    std::string("protocol error in ") + std::string(context) + ": " + why);
+    return std::move(*parsed);
 }
 
 inline char upper(char c) {
@@ -40,6 +55,15 @@ inline bool iequals(std::string_view a, std::string_view b) {
 
 inline bool istarts_with(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// continue-req = "+" SP (resp-text / base64) CRLF, the same in IMAP (RFC 3501 §7.5) and
+// POP3 (RFC 5034 §4); a bare "+" is accepted too (servers send it for an empty challenge).
+// The text after "+ ", or nullopt: "+OK" or "+AAA" (a base64 token) is no continuation.
+inline std::optional<std::string_view> continuation_text(std::string_view line) {
+    if (line == "+") return std::string_view{};
+    if (line.size() >= 2 && line[0] == '+' && line[1] == ' ') return line.substr(2);
+    return std::nullopt;
 }
 
 }  // namespace smtpauth::mail::detail

@@ -36,6 +36,11 @@ struct LineChannel::Impl {
     void send_plain(std::string_view data, Deadline deadline);
     // True when the kernel holds bytes we have not read (peeked without consuming).
     bool socket_has_data() const;
+    // The next complete line in buffer (searching from `scanned`, which it advances), or
+    // nullopt; enforces max_line.
+    std::optional<std::string> take_line(std::size_t& scanned);
+    // Appends n received bytes to buffer under the total cap.
+    void accept(const char* data, std::size_t n);
 };
 
 LineChannel::LineChannel(Socket socket, LineLimits limits, Transcript* transcript)
@@ -97,36 +102,84 @@ bool LineChannel::Impl::fill(Deadline deadline) {
     char tmp[chunk];
     std::size_t n = tls ? tls->read(tmp, want, deadline) : recv_plain(tmp, want, deadline);
     if (n == 0) return false;
+    accept(tmp, n);
+    return true;
+}
+
+void LineChannel::Impl::accept(const char* data, std::size_t n) {
     received += n;
     if (received > limits.max_total_bytes)
         throw Error(ErrorKind::protocol, "the server sent more than the limit of " +
                                              std::to_string(limits.max_total_bytes) +
                                              " bytes on this connection");
-    buffer.append(tmp, n);
-    return true;
+    buffer.append(data, n);
+}
+
+int LineChannel::socket_fd() const {
+    return impl_->socket.get();
+}
+
+bool LineChannel::receive_available() {
+    auto& im = *impl_;
+    constexpr std::size_t chunk = 16 * 1024;
+    char tmp[chunk];
+    // Until the connection has nothing more: also drains what OpenSSL holds decrypted, so
+    // that poll(2) on the socket is the only thing left to wait on. Bounded by the total cap.
+    for (;;) {
+        std::size_t room =
+            im.limits.max_total_bytes >= im.received ? im.limits.max_total_bytes - im.received : 0;
+        std::size_t want = std::min(chunk, room + 1);
+        if (im.tls) {
+            std::optional<std::size_t> n = im.tls->read_now(tmp, want);
+            if (!n) return true;
+            if (*n == 0) return false;
+            im.accept(tmp, *n);
+            continue;
+        }
+        ssize_t r = ::recv(im.socket.get(), tmp, want, MSG_DONTWAIT);
+        if (r > 0) {
+            im.accept(tmp, static_cast<std::size_t>(r));
+            continue;
+        }
+        if (r == 0) return false;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+        if (errno == ECONNRESET) return false;
+        throw Error(ErrorKind::protocol, "receive failed: " + errno_text(errno));
+    }
+}
+
+std::optional<std::string> LineChannel::take_line() {
+    std::size_t scanned = 0;
+    return impl_->take_line(scanned);
+}
+
+std::optional<std::string> LineChannel::Impl::take_line(std::size_t& scanned) {
+    auto lf = buffer.find('\n', scanned);
+    if (lf != std::string::npos) {
+        std::size_t len = lf;
+        if (len > 0 && buffer[len - 1] == '\r') --len;
+        if (len > limits.max_line)
+            throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
+                                                 std::to_string(limits.max_line) + " bytes");
+        std::string line = buffer.substr(0, len);
+        buffer.erase(0, lf + 1);
+        if (transcript) transcript->add(Direction::server, line);
+        return line;
+    }
+    scanned = buffer.size();
+    // +1: the CR of a CRLF split across reads is not part of the line.
+    if (buffer.size() > limits.max_line + 1)
+        throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
+                                             std::to_string(limits.max_line) + " bytes");
+    return std::nullopt;
 }
 
 std::string LineChannel::read_line(Deadline deadline) {
     auto& im = *impl_;
     std::size_t scanned = 0;
     for (;;) {
-        auto lf = im.buffer.find('\n', scanned);
-        if (lf != std::string::npos) {
-            std::size_t len = lf;
-            if (len > 0 && im.buffer[len - 1] == '\r') --len;
-            if (len > im.limits.max_line)
-                throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
-                                                     std::to_string(im.limits.max_line) + " bytes");
-            std::string line = im.buffer.substr(0, len);
-            im.buffer.erase(0, lf + 1);
-            if (im.transcript) im.transcript->add(Direction::server, line);
-            return line;
-        }
-        scanned = im.buffer.size();
-        // +1: the CR of a CRLF split across reads is not part of the line.
-        if (im.buffer.size() > im.limits.max_line + 1)
-            throw Error(ErrorKind::protocol, "line from the server longer than the limit of " +
-                                                 std::to_string(im.limits.max_line) + " bytes");
+        if (auto line = im.take_line(scanned)) return std::move(*line);
         if (!im.fill(deadline)) {
             if (im.buffer.empty()) throw Error(ErrorKind::protocol, "connection closed by server");
             throw Error(ErrorKind::protocol, "connection closed by server in the middle of a line");

@@ -369,6 +369,18 @@ std::unique_ptr<TlsSession> TlsSession::handshake(int fd, const TlsConfig& confi
 }
 
 std::size_t TlsSession::read(char* out, std::size_t n, Deadline deadline) {
+    return *read_some(out, n, &deadline);
+}
+
+std::optional<std::size_t> TlsSession::read_now(char* out, std::size_t n) {
+    return read_some(out, n, nullptr);
+}
+
+std::optional<std::size_t> TlsSession::read_some(char* out, std::size_t n,
+                                                 const Deadline* deadline) {
+    // Without a deadline only a write that OpenSSL must finish first (a renegotiation
+    // answer) is waited for, briefly.
+    const Deadline write_wait = deadline ? *deadline : Deadline::after(std::chrono::seconds(5));
     SSL* ssl = state_->ssl.get();
     for (;;) {
         ERR_clear_error();
@@ -379,10 +391,12 @@ std::size_t TlsSession::read(char* out, std::size_t n, Deadline deadline) {
         int err = SSL_get_error(ssl, r);
         switch (err) {
             case SSL_ERROR_WANT_READ:
-                wait_ready(state_->fd, WaitFor::read, deadline, "waiting for data from the server");
+                if (!deadline) return std::nullopt;
+                wait_ready(state_->fd, WaitFor::read, *deadline,
+                           "waiting for data from the server");
                 continue;
             case SSL_ERROR_WANT_WRITE:
-                wait_ready(state_->fd, WaitFor::write, deadline,
+                wait_ready(state_->fd, WaitFor::write, write_wait,
                            "waiting for data from the server");
                 continue;
             case SSL_ERROR_ZERO_RETURN:  // close_notify

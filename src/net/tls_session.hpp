@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,10 @@ class TlsSession {
     // Reads up to n decrypted bytes, waiting until at least one arrives; 0 = the peer closed
     // the connection. Errors: Error{timeout}, Error{tls}.
     std::size_t read(char* out, std::size_t n, Deadline deadline);
+    // As read, but returns nullopt instead of waiting when no application data has arrived
+    // (a record with none, such as a TLS 1.3 session ticket, is consumed). For a relay that
+    // polls the socket itself.
+    std::optional<std::size_t> read_now(char* out, std::size_t n);
     // Writes all of data as one TLS record (or as few as its size needs).
     // Errors: Error{timeout}, Error{protocol} (peer closed), Error{tls}.
     void write(std::string_view data, Deadline deadline);
@@ -41,6 +46,8 @@ class TlsSession {
     struct State;
 
   private:
+    // read and read_now: waits under *deadline, or returns nullopt when deadline is null.
+    std::optional<std::size_t> read_some(char* out, std::size_t n, const Deadline* deadline);
     explicit TlsSession(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;
 };

@@ -75,7 +75,9 @@ class Session {
           request_(std::move(request)),
           rep_(report),
           after_stage_(after_stage),
-          after_(after) {}
+          after_(after) {
+        transcript_.set_listener(o_.on_event);
+    }
 
     // Runs the whole sequence; fills usable_out with every mechanism the credentials allow.
     void run(std::vector<std::string>* usable_out) {
@@ -181,7 +183,7 @@ class Session {
 
         // Everything received before a TLS upgrade is cleartext: marked unauthenticated.
         transcript_.set_before_tls(target.tls != TlsMode::implicit);
-        channel_ = std::make_unique<net::LineChannel>(std::move(conn.socket), net::LineLimits{},
+        channel_ = std::make_unique<net::LineChannel>(std::move(conn.socket), o_.line_limits,
                                                       &transcript_);
         mail::DialectOptions dopts;
         dopts.ehlo_name = o_.ehlo_name.empty() ? "localhost" : o_.ehlo_name;
@@ -491,6 +493,8 @@ std::string_view stage_name(Stage s) noexcept {
             return "envelope";
         case Stage::message:
             return "message";
+        case Stage::session:
+            return "session";
     }
     return "connect";
 }

@@ -65,7 +65,14 @@ void normalise_smtpauth(std::size_t n, std::string_view line, Sink& out, std::st
     if (smtpauth_time(line, rest)) {
         Dir d;
         std::string_view text;
-        if (marker(rest, d, text)) return out.line(n, d, text);
+        if (marker(rest, d, text)) {
+            // session -v shows a challenge decoded beside its base64: "334 VXNl...   [decoded:
+            // Username:]"; the wire line is what comes before.
+            auto shown = text.rfind("   [decoded: ");
+            if (d == Dir::server && shown != std::string_view::npos && text.ends_with("]"))
+                text = text.substr(0, shown);
+            return out.line(n, d, text);
+        }
         if (rest.starts_with("* "))
             return out.line(n, Dir::unknown, "*: " + std::string(rest.substr(2)));
     }

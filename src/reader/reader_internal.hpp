@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "smtpauth/sasl/token.hpp"
+#include "smtpauth/sasl/transcript_line.hpp"
 
 namespace smtpauth::reader::detail {
 
@@ -107,6 +108,15 @@ int score_dovecot(std::string_view);
 void normalise_dovecot(std::size_t, std::string_view, Sink&, std::string&);
 int score_postfix(std::string_view);
 void normalise_postfix(std::size_t, std::string_view, Sink&, std::string&);
+
+// What a protocol line (a transcript prefix already removed) is, read with the mail/ parsers
+// (session_filter.cpp): fills the shape, payload, mechanism, tag, keyword and code of `out`,
+// with views into `text`. Never throws: a line no parser accepts is a bare word or text.
+void classify_protocol_line(std::string_view text, sasl::TranscriptLine& out);
+
+// A raw input line (protocol_lines.cpp): its transcript prefix (C:/S:, swaks' and curl's
+// markers, timestamps, smtpauth -v's "* event") stripped, then classified as above.
+sasl::TranscriptLine classify_transcript_line(std::size_t number, std::string_view line);
 
 // The protocol-level pass over recovered lines (session_filter.cpp): DATA/BDAT/literal and
 // POP3 multi-line skipping, capability grouping, IMAP LOGIN literals joined. Returns the

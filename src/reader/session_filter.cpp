@@ -1,8 +1,11 @@
-// The protocol pass over recovered lines, the same for every tool format: message bodies
-// (SMTP DATA RFC 5321 §4.1.1.4, BDAT RFC 3030, IMAP literals RFC 3501 §4.3, POP3 multi-line
-// responses RFC 1939 §3) are skipped with a note; capability replies (EHLO RFC 5321 §4.1.1.1,
-// IMAP CAPABILITY RFC 3501 §7.2.1, POP3 CAPA RFC 2449) become one capabilities message;
-// an IMAP LOGIN whose arguments are literals is joined into one line.
+// The protocol pass over recovered lines, the same for every tool format. Each line is
+// classified once with the mail/ parsers (SMTP reply RFC 5321 §4.2, IMAP response RFC 3501
+// §7, POP3 status RFC 1939 §3, AUTH command RFC 4954/3501/5034); then message bodies (SMTP
+// DATA RFC 5321 §4.1.1.4, BDAT RFC 3030, IMAP literals RFC 3501 §4.3, POP3 multi-line
+// responses RFC 1939 §3) are skipped with a note; capability replies (EHLO RFC 5321
+// §4.1.1.1, IMAP CAPABILITY RFC 3501 §7.2.1, POP3 CAPA RFC 2449) become one capabilities
+// message; an IMAP LOGIN whose arguments are literals is joined into one line.
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -10,10 +13,17 @@
 #include <string_view>
 
 #include "reader/reader_internal.hpp"
+#include "smtpauth/mail/auth_line.hpp"
+#include "smtpauth/mail/imap_response.hpp"
+#include "smtpauth/mail/pop3_response.hpp"
+#include "smtpauth/mail/smtp_reply.hpp"
+#include "smtpauth/sasl/transcript_line.hpp"
 
 namespace smtpauth::reader::detail {
 
 namespace {
+
+using sasl::LineShape;
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -22,16 +32,6 @@ bool iequals(std::string_view a, std::string_view b) {
             std::toupper(static_cast<unsigned char>(b[i])))
             return false;
     return true;
-}
-
-std::string_view first_word(std::string_view s) {
-    return s.substr(0, s.find(' '));
-}
-
-std::string_view second_word(std::string_view s) {
-    auto sp = s.find(' ');
-    if (sp == std::string_view::npos) return {};
-    return first_word(s.substr(sp + 1));
 }
 
 // "... {42}" / "... {42+}" at the end of a line: the literal's size.
@@ -63,6 +63,49 @@ sasl::TokenDirection to_sasl(Dir d) {
                               : sasl::TokenDirection::unknown;
 }
 
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
+
+std::string_view trim_left(std::string_view s) {
+    while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+    return s;
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// Client command words of SMTP (RFC 5321 §4.1, RFC 3030, RFC 3207) and POP3 (RFC 1939,
+// RFC 2449, RFC 2595): they are what a client line that is not AUTH starts with.
+bool is_smtp_or_pop3_command(std::string_view w) {
+    static constexpr std::array<std::string_view, 26> kCommands{
+        "EHLO",     "HELO", "LHLO", "MAIL", "RCPT", "DATA", "QUIT", "RSET",   "NOOP",
+        "STARTTLS", "VRFY", "EXPN", "HELP", "BDAT", "CAPA", "USER", "PASS",   "STLS",
+        "APOP",     "LIST", "RETR", "STAT", "DELE", "TOP",  "UIDL", "XCLIENT"};
+    for (auto c : kCommands)
+        if (iequals(w, c)) return true;
+    return false;
+}
+
+// IMAP commands a client sends around AUTHENTICATE (RFC 3501 §6, RFC 2971, RFC 5161,
+// RFC 2177, RFC 4978).
+bool is_imap_command(std::string_view w) {
+    static constexpr std::array<std::string_view, 14> kCommands{
+        "CAPABILITY", "LOGIN",  "STARTTLS", "LOGOUT", "NOOP",  "SELECT", "EXAMINE",
+        "ID",         "ENABLE", "LIST",     "STATUS", "FETCH", "IDLE",   "COMPRESS"};
+    for (auto c : kCommands)
+        if (iequals(w, c)) return true;
+    return false;
+}
+
+// The text `parsed` (a copy a mail/ parser made of the line's tail) as a view into `line`.
+std::string_view tail_of(std::string_view line, const std::string& parsed) {
+    return line.substr(line.size() - parsed.size());
+}
+
 class Filter {
   public:
     explicit Filter(std::vector<sasl::DecodedMessage>& messages) : messages_(messages) {}
@@ -83,7 +126,7 @@ class Filter {
                 if (remaining_ == 0) end_skip();
                 return;
             case Mode::literal:
-                if (w.dir != literal_dir_ && (t == "+" || t.starts_with("+ "))) {
+                if (w.dir != literal_dir_ && is_go_ahead(t)) {
                     return;  // the server's go-ahead for the literal, not a SASL challenge
                 }
                 if (w.dir != literal_dir_ && w.dir != Dir::unknown) {
@@ -103,11 +146,11 @@ class Filter {
                 if (caps_) caps_->push_back(std::string(t));
                 return count(w);
             case Mode::ehlo:
-                if (w.dir != Dir::client && t.size() >= 4 && t.starts_with("250") &&
-                    (t[3] == '-' || t[3] == ' ')) {
-                    if (skip_count_ > 0) caps_->push_back(std::string(t.substr(4)));
+                if (auto c = classified(t); w.dir != Dir::client && is_reply(c, 250)) {
+                    if (skip_count_ > 0 && !c.payload.empty())
+                        caps_->push_back(std::string(c.payload));
                     ++skip_count_;
-                    if (t[3] == ' ') end_skip();
+                    if (!c.continued) end_skip();
                     return;
                 }
                 end_skip();
@@ -178,17 +221,21 @@ class Filter {
 
     void normal(const WireLine& w) {
         std::string_view t = w.text;
-        std::string_view w1 = first_word(t);
-        std::string_view w2 = second_word(t);
+        const sasl::TranscriptLine c = classified(t);
+        auto command = [&](std::string_view keyword, bool alone) {
+            return c.shape == LineShape::command && c.keyword == keyword &&
+                   (!alone || c.payload.empty());
+        };
         Pending before = pending_;
         if (w.dir == Dir::client) pending_ = Pending::none;
         if (w.dir != Dir::server) {
             // Client commands that announce what the server's next lines are.
-            if (iequals(t, "DATA")) {
+            if (command("DATA", true)) {
                 pending_ = Pending::data;
-            } else if (iequals(w1, "BDAT")) {
+            } else if (command("BDAT", false)) {
+                std::string_view size = c.payload.substr(0, c.payload.find(' '));
                 std::size_t n = 0;
-                auto [p, ec] = std::from_chars(w2.data(), w2.data() + w2.size(), n);
+                auto [p, ec] = std::from_chars(size.data(), size.data() + size.size(), n);
                 if (ec == std::errc() && n > 0) {
                     pass(w);
                     begin_skip(Mode::bdat, w, "BDAT chunk (message data)");
@@ -196,15 +243,16 @@ class Filter {
                     remaining_ = n;
                     return;
                 }
-            } else if (iequals(w1, "EHLO") || iequals(w1, "LHLO")) {
+            } else if (command("EHLO", false) || command("LHLO", false)) {
                 pending_ = Pending::ehlo;
-            } else if (iequals(t, "CAPA")) {
+            } else if (command("CAPA", true)) {
                 pending_ = Pending::capa;
-            } else if (iequals(w1, "RETR") || iequals(w1, "TOP")) {
+            } else if (command("RETR", false) || command("TOP", false)) {
                 pending_ = Pending::message;
-            } else if ((iequals(t, "LIST") || iequals(t, "UIDL") || iequals(t, "AUTH"))) {
+            } else if (command("LIST", true) || command("UIDL", true) ||
+                       (command("AUTH", true) && c.tag.empty())) {
                 pending_ = Pending::listing;
-            } else if (iequals(w2, "LOGIN") && trailing_literal(t)) {
+            } else if (command("LOGIN", false) && !c.tag.empty() && trailing_literal(t)) {
                 return begin_login_literal(w);
             } else if (auto n = trailing_literal(t); n && w.dir == Dir::client) {
                 pass(w);
@@ -216,24 +264,23 @@ class Filter {
         }
         bool announced = pending_ != Pending::none && pending_ != before;
         if (w.dir != Dir::client) {
-            if (t.starts_with("354") && pending_ == Pending::data) {
+            if (is_reply(c, 354) && pending_ == Pending::data) {
                 pending_ = Pending::none;
                 pass(w);
                 begin_skip(Mode::smtp_body, w, "message body");
                 return;
             }
-            if (t.starts_with("250") && t.size() >= 4 && (t[3] == '-' || t[3] == ' ') &&
-                pending_ == Pending::ehlo) {
+            if (is_reply(c, 250) && pending_ == Pending::ehlo) {
                 pending_ = Pending::none;
                 begin_skip(Mode::ehlo, w, "capabilities (EHLO reply)");
                 caps_.emplace();
                 skip_count_ = 1;
                 skip_first_ = w.number;
-                if (t[3] == ' ') end_skip();
+                if (!c.continued) end_skip();
                 return;
             }
-            if (t.starts_with("+OK") && pending_ != Pending::none && pending_ != Pending::data &&
-                pending_ != Pending::ehlo) {
+            if (c.shape == LineShape::pop3_ok && pending_ != Pending::none &&
+                pending_ != Pending::data && pending_ != Pending::ehlo) {
                 Pending p = pending_;
                 pending_ = Pending::none;
                 pass(w);
@@ -247,32 +294,8 @@ class Filter {
                 }
                 return;
             }
-            if (t.starts_with("* ") &&
-                (iequals(w2, "CAPABILITY") || t.starts_with("* OK [CAPABILITY "))) {
-                sasl::DecodedMessage msg;
-                msg.line = w.number;
-                msg.direction = sasl::TokenDirection::server;
-                msg.kind = sasl::MessageKind::capabilities;
-                msg.summary = "capabilities (IMAP)";
-                std::string_view list = t.substr(t.find("CAPABILITY") + 10);
-                auto close = list.find(']');
-                std::string_view text;
-                if (t.starts_with("* OK [") && close != std::string_view::npos) {
-                    text = list.substr(close + 1);
-                    list = list.substr(0, close);
-                }
-                while (!list.empty() && list.front() == ' ') list.remove_prefix(1);
-                msg.fields.emplace_back("capabilities", std::string(list));
-                if (!text.empty())
-                    msg.fields.emplace_back(
-                        "text", std::string(text.substr(text.find_first_not_of(' ') ==
-                                                                std::string_view::npos
-                                                            ? text.size()
-                                                            : text.find_first_not_of(' '))));
-                messages_.push_back(std::move(msg));
-                return;
-            }
-            if (auto n = trailing_literal(t); n && t.starts_with("* ")) {
+            if (c.shape == LineShape::imap_untagged && imap_capabilities(w.number, t)) return;
+            if (auto n = trailing_literal(t); n && c.shape == LineShape::imap_untagged) {
                 pass(w);
                 begin_skip(Mode::literal, w, "literal (message data)");
                 literal_dir_ = Dir::server;
@@ -284,6 +307,43 @@ class Filter {
             if (!announced && pending_ != Pending::data) pending_ = Pending::none;
         }
         pass(w);
+    }
+
+    static sasl::TranscriptLine classified(std::string_view text) {
+        sasl::TranscriptLine c;
+        classify_protocol_line(text, c);
+        return c;
+    }
+
+    static bool is_reply(const sasl::TranscriptLine& c, int code) {
+        return c.shape == LineShape::smtp_reply && c.code == code;
+    }
+
+    // The server's "+ ..." before a literal's data (RFC 3501 §7.5), not a SASL challenge.
+    static bool is_go_ahead(std::string_view text) {
+        sasl::TranscriptLine c = classified(text);
+        return c.shape == LineShape::challenge && c.code == 0;
+    }
+
+    // "* CAPABILITY ..." or a greeting's "* OK [CAPABILITY ...] text" (RFC 3501 §7.2.1,
+    // §7.1): one capabilities message. False for any other untagged response.
+    bool imap_capabilities(std::size_t number, std::string_view text) {
+        auto r = mail::match_imap_line(text);
+        if (!r) return false;
+        std::string atoms = r->status == "CAPABILITY" ? std::string(trim_left(r->text))
+                            : r->status == "OK"       ? mail::capability_code_atoms(r->code)
+                                                      : std::string();
+        if (r->status != "CAPABILITY" && atoms.empty()) return false;
+        sasl::DecodedMessage msg;
+        msg.line = number;
+        msg.direction = sasl::TokenDirection::server;
+        msg.kind = sasl::MessageKind::capabilities;
+        msg.summary = "capabilities (IMAP)";
+        msg.fields.emplace_back("capabilities", std::move(atoms));
+        if (r->status == "OK" && !r->text.empty())
+            msg.fields.emplace_back("text", std::string(trim_left(r->text)));
+        messages_.push_back(std::move(msg));
+        return true;
     }
 
     // a LOGIN {5} / + / carol {14} / + / password: joined into `a LOGIN "carol" "password"`.
@@ -299,7 +359,7 @@ class Filter {
 
     void login_literal(const WireLine& w) {
         std::string_view t = w.text;
-        if (w.dir != Dir::client && (t == "+" || t.starts_with("+ "))) return;  // go-ahead
+        if (w.dir != Dir::client && is_go_ahead(t)) return;
         if (w.dir == Dir::server) {  // the server refused the literal
             mode_ = Mode::normal;
             lines.push_back({w.number, (login_dir_ == Dir::client ? "C: " : "") + login_text_});
@@ -339,6 +399,108 @@ class Filter {
 };
 
 }  // namespace
+
+// The first matching form wins, in this order: an SMTP reply (334 is the continuation), a
+// POP3 status or continuation ("+OK", "-ERR", "+ b64"), an AUTH/AUTHENTICATE command, an
+// IMAP untagged or tagged response, another client command, then one word (a token) or text.
+// The mail/ parsers are strict where the RFCs are (reply codes 2xx-5xx with a second digit
+// 0-5, upper-case "+OK"/"-ERR", "+" followed by a blank or nothing, valid IMAP tags): a line
+// they refuse is read on as a bare token or as text, and the decoder notes it if it is
+// neither, so one odd line never stops the rest.
+void classify_protocol_line(std::string_view text, sasl::TranscriptLine& out) {
+    // Trailing blanks are layout, except that "334 " (code + space) is an empty challenge.
+    std::string_view trimmed = text;
+    while (!trimmed.empty() && is_blank(trimmed.back())) trimmed.remove_suffix(1);
+    if (trimmed.empty()) {
+        out.shape = LineShape::blank;
+        return;
+    }
+    if (trimmed == "*") {
+        out.shape = LineShape::cancel;
+        return;
+    }
+    if (auto reply = mail::parse_smtp_reply_line(trimmed)) {
+        out.code = reply->code;
+        if (reply->code == 334) {  // RFC 4954 §4: "334" alone is an empty challenge too
+            out.shape = LineShape::challenge;
+            out.has_payload = true;
+            out.payload = trim_left(reply->text);
+            return;
+        }
+        out.shape = LineShape::smtp_reply;
+        out.continued = !reply->last;
+        out.payload = reply->text;
+        return;
+    }
+    if (auto pop3 = mail::match_pop3_line(trimmed)) {
+        out.payload = trim_left(tail_of(trimmed, pop3->text));
+        switch (pop3->type) {
+            case mail::Pop3Line::Type::continuation:  // IMAP's continue-req is the same
+                out.shape = LineShape::challenge;
+                out.has_payload = true;
+                return;
+            case mail::Pop3Line::Type::ok:
+                out.shape = LineShape::pop3_ok;
+                return;
+            case mail::Pop3Line::Type::err:
+                out.shape = LineShape::pop3_err;
+                return;
+        }
+    }
+    if (auto auth = mail::parse_auth_command(trimmed)) {
+        out.tag = auth->tag;
+        out.keyword = auth->tag.empty() ? "AUTH" : "AUTHENTICATE";
+        if (auth->mechanism.empty()) {  // POP3 "AUTH" alone lists mechanisms (RFC 5034 §3)
+            out.shape = LineShape::command;
+            return;
+        }
+        out.shape = LineShape::auth_command;
+        out.mechanism = upper(auth->mechanism);
+        // The command as the dialects write it: IMAP's form when there is a tag; SMTP's
+        // and POP3's are the same.
+        out.command = mail::auth_command(
+            out.tag.empty() ? mail::Protocol::smtp : mail::Protocol::imap, out.mechanism, out.tag);
+        if (auth->initial_response) {
+            out.has_payload = true;
+            out.payload = *auth->initial_response;
+        }
+        return;
+    }
+    if (auto imap = mail::match_imap_line(trimmed)) {
+        if (imap->type == mail::ImapResponse::Type::untagged) {
+            out.shape = LineShape::imap_untagged;
+            out.payload = trimmed.substr(2);
+            return;
+        }
+        out.shape = LineShape::imap_tagged;
+        out.tag = trimmed.substr(0, imap->tag.size());
+        out.keyword = imap->status;
+        out.payload = trim_left(trimmed.substr(imap->tag.size() + 1 + imap->status.size()));
+        return;
+    }
+    std::string_view first = trimmed.substr(0, trimmed.find(' '));
+    std::string_view rest =
+        first.size() < trimmed.size() ? trimmed.substr(first.size() + 1) : std::string_view{};
+    if (!rest.empty() && mail::is_imap_tag(first) && !is_smtp_or_pop3_command(first)) {
+        std::string_view args = trim_left(rest);
+        std::string_view second = args.substr(0, args.find(' '));
+        if (is_imap_command(second)) {
+            out.shape = LineShape::command;
+            out.tag = first;
+            out.keyword = upper(second);
+            out.payload = trim_left(args.substr(second.size()));
+            return;
+        }
+    }
+    if (is_smtp_or_pop3_command(first)) {
+        out.shape = LineShape::command;
+        out.keyword = upper(first);
+        out.payload = trim_left(rest);
+        return;
+    }
+    out.shape = rest.empty() ? LineShape::bare : LineShape::text;
+    out.payload = trimmed;
+}
 
 std::vector<sasl::NumberedLine> filter_session(std::span<const WireLine> wire,
                                                std::vector<sasl::DecodedMessage>& messages) {

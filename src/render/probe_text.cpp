@@ -34,14 +34,7 @@ void print_block(std::ostream& out, std::string_view label, std::string_view tex
 
 void print_transcript(std::ostream& out, const ProbeReport& r, const RenderOptions& o) {
     out << "Transcript (S~ = cleartext, unauthenticated server text):\n";
-    for (const auto& e : r.transcript) {
-        char stamp[32];
-        std::snprintf(stamp, sizeof stamp, "%6lld ms ", static_cast<long long>(e.elapsed.count()));
-        const char* dir = "* ";
-        if (e.direction == Direction::client) dir = "C: ";
-        if (e.direction == Direction::server) dir = e.before_tls ? "S~ " : "S: ";
-        out << "  " << stamp << dir << transcript_line_text(e, o.show_secrets) << '\n';
-    }
+    for (const auto& e : r.transcript) out << verbose_transcript_line(e, o.show_secrets) << '\n';
     out << '\n';
 }
 

@@ -25,8 +25,16 @@ std::string_view outcome_name(Outcome o) noexcept {
     return "error";
 }
 
+namespace {
+constexpr std::string_view kEmptyResponse = "=";
+}
+
 std::string_view initial_response_text(std::string_view base64) noexcept {
-    return base64.empty() ? std::string_view("=") : base64;
+    return base64.empty() ? kEmptyResponse : base64;
+}
+
+bool is_empty_response_marker(std::string_view written) noexcept {
+    return written == kEmptyResponse;
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// Internal pieces of the token decoder (line forms, recognition, per-mechanism explainers).
+// Internal pieces of the token decoder (exchange state, recognition, per-mechanism explainers).
 // RFC 4422 (SASL), RFC 4954 (SMTP AUTH), RFC 3501/4959 (IMAP), RFC 5034 (POP3).
 #pragma once
 
@@ -14,40 +14,6 @@
 #include "smtpauth/sasl/token.hpp"
 
 namespace smtpauth::sasl::token_detail {
-
-// ---- token_lines.cpp: what a line of input looks like ------------------------------------
-
-enum class LineShape {
-    blank,          // nothing after the prefix
-    auth_command,   // SMTP/POP3 "AUTH MECH [ir]" or IMAP "tag AUTHENTICATE MECH [ir]"
-    challenge,      // "334 [b64]" (SMTP) or "+ [b64]" (IMAP, POP3)
-    cancel,         // "*" (RFC 4954 §4, RFC 3501 §6.2.2, RFC 5034 §4)
-    smtp_reply,     // "ddd[-| ]text" other than 334
-    imap_tagged,    // "tag OK|NO|BAD ..."
-    imap_untagged,  // "* ..."
-    pop3_ok,        // "+OK ..."
-    pop3_err,       // "-ERR ..."
-    command,        // a client command that is not AUTH (EHLO, MAIL FROM, a1 LOGIN, ...)
-    bare,           // one word: a base64 token, or raw text without spaces
-    text,           // several words that match no protocol form
-    info,           // a local event line of smtpauth's own transcript ("* connected")
-};
-
-struct ParsedLine {
-    LineShape shape = LineShape::blank;
-    TokenDirection prefix_direction = TokenDirection::unknown;  // from "C:"/"S:" etc.
-    bool had_prefix = false;
-    std::string_view text;     // the line after the transcript prefix
-    std::string_view payload;  // base64 (IR, challenge, bare token) or reply text
-    bool has_payload = false;  // an IR/challenge was present (it may be empty: "334 ")
-    std::string mechanism;     // auth_command: upper-cased mechanism name
-    std::string_view tag;      // IMAP tag
-    std::string keyword;       // command keyword / IMAP status, upper case
-    int code = 0;              // SMTP reply code
-    bool continued = false;    // SMTP "ddd-" continuation line
-};
-
-ParsedLine parse_line(std::string_view line);
 
 // ---- the state one exchange carries from message to message ------------------------------
 

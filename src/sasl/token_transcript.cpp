@@ -1,6 +1,8 @@
 // Decodes whole inputs line by line, carrying the exchange context from line to line:
 // SMTP AUTH (RFC 4954 §4), IMAP AUTHENTICATE (RFC 3501 §6.2.2, RFC 4959), POP3 AUTH
 // (RFC 5034 §4); the SASL framing rules of RFC 4422 §3 (initial response, "=", "*").
+// The lines arrive classified (transcript_line.hpp): the protocols' line grammar is mail/'s,
+// applied by the transcript reader; this file knows only what an exchange is made of.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +11,9 @@
 #include "sasl/token_internal.hpp"
 #include "smtpauth/codec.hpp"
 #include "smtpauth/error.hpp"
+#include "smtpauth/sasl/exchange.hpp"
+#include "smtpauth/sasl/registry.hpp"
+#include "smtpauth/sasl/transcript_line.hpp"
 
 namespace smtpauth::sasl {
 
@@ -22,14 +27,6 @@ namespace {
 
 using namespace token_detail;
 
-bool valid_mechanism_name(std::string_view name) {
-    if (name.empty() || name.size() > 20) return false;
-    for (char c : name)
-        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            return false;
-    return true;
-}
-
 bool is_redacted(std::string_view payload) {
     if (!payload.starts_with("<")) return false;
     std::string u = upper(payload);
@@ -41,13 +38,15 @@ class Decoder {
     Decoder(const DecodeOptions& options, bool several, bool transcript)
         : options_(options), several_(several), transcript_(transcript) {}
 
-    void line(std::size_t number, std::string_view text) {
+    void line(const TranscriptLine& l) {
+        const std::size_t number = l.number;
+        const std::string_view text = l.line;
         try {
             if (text.size() > kDecodeMaxLineBytes)
                 throw Error(ErrorKind::bad_input, "line " + std::to_string(number) +
                                                       " is longer than the line cap of 64 KiB (" +
                                                       byte_count(text.size()) + ")");
-            process(number, text);
+            process(l);
         } catch (const Error& e) {
             if (!several_ || e.kind() != ErrorKind::bad_input) throw;
             // Never abort on one line: the reason goes in place and decoding goes on.
@@ -88,7 +87,7 @@ class Decoder {
     // Base64 payload -> bytes; "=" is an empty response; returns nullopt for redacted lines.
     std::optional<Bytes> payload_bytes(std::string_view payload, DecodedMessage& msg,
                                        bool allow_raw) {
-        if (payload == "=") {
+        if (is_empty_response_marker(payload)) {
             msg.notes.push_back("'=' stands for an empty response");
             return Bytes{};
         }
@@ -119,8 +118,8 @@ class Decoder {
         ++ex_.client_messages;
     }
 
-    void process(std::size_t number, std::string_view text) {
-        ParsedLine p = parse_line(text);
+    void process(const TranscriptLine& p) {
+        const std::size_t number = p.number;
         if (p.prefix_direction != TokenDirection::unknown || p.shape == LineShape::info)
             outside_run_ = false;
         DecodedMessage msg;
@@ -196,8 +195,8 @@ class Decoder {
         }
     }
 
-    void auth_command(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
-        if (!valid_mechanism_name(p.mechanism))
+    void auth_command(const TranscriptLine& p, DecodedMessage& msg, std::size_t number) {
+        if (!is_valid_mechanism_name(p.mechanism))
             throw Error(ErrorKind::bad_input, "'" + codec::escape_for_display(p.mechanism) +
                                                   "' is not a valid SASL mechanism name "
                                                   "(RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)");
@@ -209,11 +208,10 @@ class Decoder {
         ex_.mechanism = p.mechanism;
         ex_.named = true;
         msg.direction = TokenDirection::client;
-        std::string verb = p.tag.empty() ? "AUTH " : std::string(p.tag) + " AUTHENTICATE ";
         if (!p.has_payload) {
             msg.kind = MessageKind::auth_command;
             msg.mechanism = p.mechanism;
-            msg.summary = verb + p.mechanism + " (no initial response)";
+            msg.summary = p.command + " (no initial response)";
             return push(std::move(msg));
         }
         auto bytes = payload_bytes(p.payload, msg, false);
@@ -224,14 +222,14 @@ class Decoder {
         explain_client(*bytes, msg, ex_, &result_, options_);
         wipe_string(*bytes);
         ++ex_.client_messages;
-        msg.summary = verb + p.mechanism + " with initial response: " + msg.summary;
+        msg.summary = p.command + " with initial response: " + msg.summary;
         if (const MechanismDecoder* d = decoder_for(p.mechanism);
             d && !d->initial_response_note.empty())
             msg.notes.push_back(std::string(d->initial_response_note));
         push(std::move(msg));
     }
 
-    void challenge(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+    void challenge(const TranscriptLine& p, DecodedMessage& msg, std::size_t number) {
         begin_if_idle(number);
         msg.direction = TokenDirection::server;
         if (p.payload.find(' ') != std::string_view::npos) {
@@ -253,7 +251,7 @@ class Decoder {
         push(std::move(msg));
     }
 
-    TokenDirection guess_direction(const ParsedLine& p, BytesView bytes) const {
+    TokenDirection guess_direction(const TranscriptLine& p, BytesView bytes) const {
         if (p.prefix_direction != TokenDirection::unknown) return p.prefix_direction;
         Recognition r = recognise(bytes);
         if (r.match.direction != TokenDirection::unknown) return r.match.direction;
@@ -264,7 +262,7 @@ class Decoder {
         return TokenDirection::unknown;
     }
 
-    void bare(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+    void bare(const TranscriptLine& p, DecodedMessage& msg, std::size_t number) {
         auto bytes = payload_bytes(p.payload, msg, true);
         if (!bytes) {
             redacted(msg);
@@ -291,7 +289,7 @@ class Decoder {
     }
 
     // Several words that fit no protocol form: raw CRAM responses or JSON are still explained.
-    void free_text(const ParsedLine& p, DecodedMessage& msg, std::size_t number) {
+    void free_text(const TranscriptLine& p, DecodedMessage& msg, std::size_t number) {
         if (is_redacted(p.payload)) {  // "<redacted: 24 bytes base64>" has blanks
             redacted(msg);
             return push(std::move(msg));
@@ -349,7 +347,7 @@ class Decoder {
         }
     }
 
-    void smtp_reply(const ParsedLine& p, DecodedMessage& msg) {
+    void smtp_reply(const TranscriptLine& p, DecodedMessage& msg) {
         if (const char* hint = reply_hint(p.code)) msg.notes.push_back(hint);
         bool outcome_code = p.code == 235 || (p.code >= 400 && p.code < 600);
         outcome(msg, p.code == 235, std::string(p.text), outcome_code && !p.continued);
@@ -379,7 +377,7 @@ class Decoder {
         result_.checkable.push_back(clear_password_material(what, password, line));
     }
 
-    void command(const ParsedLine& p, DecodedMessage& msg) {
+    void command(const TranscriptLine& p, DecodedMessage& msg) {
         msg.direction = TokenDirection::client;
         msg.kind = MessageKind::command;
         msg.summary = p.keyword + " command (not part of SASL)";
@@ -489,35 +487,26 @@ class Decoder {
 
 }  // namespace
 
-DecodeResult decode_numbered_lines(std::span<const NumberedLine> lines,
-                                   const DecodeOptions& options) {
+DecodeResult decode_transcript_lines(std::span<const TranscriptLine> lines,
+                                     const DecodeOptions& options) {
     std::size_t total = 0;
     for (const auto& l : lines) {
-        total += l.text.size() + 1;
+        total += l.line.size() + 1;
         if (total > kDecodeMaxTotalBytes)
             throw Error(ErrorKind::bad_input,
                         "input exceeds the 1 MiB cap (at line " + std::to_string(l.number) + ")");
     }
     bool transcript = false;
     for (const auto& l : lines) {
-        if (l.text.size() > kDecodeMaxLineBytes) continue;  // reported in order by the decoder
-        if (token_detail::parse_line(l.text).prefix_direction != TokenDirection::unknown) {
+        if (l.line.size() > kDecodeMaxLineBytes) continue;  // reported in order by the decoder
+        if (l.prefix_direction != TokenDirection::unknown) {
             transcript = true;
             break;
         }
     }
     Decoder decoder(options, lines.size() > 1, transcript);
-    for (const auto& l : lines) decoder.line(l.number, l.text);
+    for (const auto& l : lines) decoder.line(l);
     return decoder.take();
-}
-
-DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options) {
-    std::vector<NumberedLine> numbered;
-    numbered.reserve(lines.size());
-    for (std::size_t i = 0; i < lines.size(); ++i) numbered.push_back({i + 1, lines[i]});
-    DecodeResult result = decode_numbered_lines(numbered, options);
-    for (auto& l : numbered) wipe_string(l.text);
-    return result;
 }
 
 DecodedMessage explain_payload(BytesView payload, std::string_view mechanism_hint,

@@ -32,7 +32,8 @@ class DidYouMean(unittest.TestCase):
         self.assertEqual(proc.stdout, b"")
         self.assertEqual(err(proc),
                          "smtpauth: unknown command 'genn'; did you mean 'gen'? "
-                         "Commands: gen, decode, probe, token, send (see 'smtpauth --help')\n")
+                         "Commands: gen, decode, probe, token, send, session "
+                         "(see 'smtpauth --help')\n")
         self.assertIn("did you mean 'probe'", err(run(["prbe", "x"])))
         self.assertIn("did you mean 'decode'", err(run(["decod"])))
 
@@ -45,8 +46,8 @@ class DidYouMean(unittest.TestCase):
     def test_no_command_and_top_level_unknown_option(self):
         proc = run([])
         self.assertEqual(proc.returncode, USAGE)
-        self.assertEqual(err(proc), "smtpauth: a command is required: gen, decode, probe, token, send "
-                                    "(see 'smtpauth --help')\n")
+        self.assertEqual(err(proc), "smtpauth: a command is required: gen, decode, probe, token, send, "
+                                    "session (see 'smtpauth --help')\n")
         proc = run(["-x"])
         self.assertEqual(proc.returncode, USAGE)
         self.assertIn("unknown option -x", err(proc))

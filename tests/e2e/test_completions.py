@@ -56,8 +56,8 @@ def quote_fish(text):
 
 class BashCompletion(unittest.TestCase):
     def test_commands(self):
-        self.assertEqual(bash_complete(""), ["gen", "decode", "probe", "token", "send", "-h",
-                                             "--help", "-V", "--version"])
+        self.assertEqual(bash_complete(""), ["gen", "decode", "probe", "token", "send",
+                                             "session", "-h", "--help", "-V", "--version"])
         self.assertEqual(bash_complete("pr"), ["probe"])
 
     def test_options_come_from_the_command_help(self):
@@ -82,6 +82,8 @@ class BashCompletion(unittest.TestCase):
         self.assertEqual(bash_complete("probe", "--tls", ""), ["implicit", "starttls", "none"])
         self.assertEqual(bash_complete("gen", "PLAIN", "--line", "i"), ["imap"])
         self.assertEqual(bash_complete("probe", "sm"), ["smtp://", "smtps://"])
+        self.assertEqual(bash_complete("session", "im"), ["imap://", "imaps://"])
+        self.assertEqual(bash_complete("session", "imap://h", "--r"), ["--raw"])
         self.assertEqual(bash_complete("probe", "-u", "alice", "--password-env", "MY_SECRET_"),
                          ["MY_SECRET_VAR"])
         self.assertEqual(bash_complete("probe", "--timeout", ""), [])  # seconds: no guess
@@ -92,13 +94,15 @@ class FishCompletion(unittest.TestCase):
         subprocess.run(["fish", "-n", completion("smtpauth.fish")], check=True, timeout=60)
 
     def test_commands_options_mechanisms_schemes(self):
-        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "probe", "send", "token"])
+        self.assertEqual(sorted(fish_complete("smtpauth ")), ["decode", "gen", "probe", "send",
+                                                             "session", "token"])
         self.assertEqual(fish_complete("smtpauth probe --us"), ["--user"])
         self.assertIn("SCRAM-SHA-256", fish_complete("smtpauth gen "))
         self.assertIn("all", fish_complete("smtpauth probe h --mech "))
         self.assertEqual(sorted(fish_complete("smtpauth probe --tls ")),
                          ["implicit", "none", "starttls"])
         self.assertEqual(sorted(fish_complete("smtpauth probe sm")), ["smtp://", "smtps://"])
+        self.assertEqual(sorted(fish_complete("smtpauth session po")), ["pop3://", "pop3s://"])
 
 
 class ZshCompletion(unittest.TestCase):

@@ -208,6 +208,61 @@ class TestEnvelope(Scripted):
         self.assertIn("SMTPUTF8", doc["error"]["message"])
 
 
+class TestQuiet(Scripted):
+    """send -q: the verdict line only (as probe -q); failures: stdout empty, one line on
+    stderr."""
+
+    def quiet(self, srv, *args, recipients=("a@example.org",)):
+        cmd = [BINARY, "send", "smtp://127.0.0.1:%d" % srv.port, "--tls", "none", "-q",
+               "--ehlo", "client.test", "--timeout", "5", "--from", "me@example.com",
+               "--message-file", "-", *args]
+        for r in recipients:
+            cmd += ["--to", r]
+        p = subprocess.run(cmd, input=MESSAGE, capture_output=True, timeout=60)
+        srv.wait(30)
+        return p
+
+    def test_delivered_is_one_line(self):
+        srv = self.server([GREETING, EHLO, EHLO_PIPELINING, ("expect", "MAIL FROM:.*"),
+                           ("expect", "RCPT TO:<a@example.org>"), ("expect", "DATA"),
+                           ("send", b"250 ok\r\n250 ok\r\n354 go\r\n")] + MESSAGE_LINES
+                          + [("send", b"250 2.0.0 Ok: queued as ABC123\r\n")] + QUIT)
+        p = self.quiet(srv)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.decode(), "OK: smtp://127.0.0.1:%d: delivered to 1 of 1 "
+                         "recipient, queued as ABC123\n" % srv.port)
+        self.assertEqual(p.stderr, b"")
+
+    def test_dry_run_is_one_line(self):
+        srv = self.server([GREETING, EHLO, EHLO_PIPELINING, ("expect", "MAIL FROM:.*"),
+                           ("expect", "RCPT TO:<a@example.org>"),
+                           ("expect", "RCPT TO:<b@example.org>"), ("expect", "RSET"),
+                           ("send", b"250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n")] + QUIT)
+        p = self.quiet(srv, "--dry-run", recipients=("a@example.org", "b@example.org"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.decode(), "OK: smtp://127.0.0.1:%d: dry run, the server "
+                         "would take the sender and 2 recipients\n" % srv.port)
+
+    def test_refused_prints_nothing_on_stdout_and_one_line_on_stderr(self):
+        srv = self.server([GREETING, EHLO, EHLO_PLAIN, ("expect", "MAIL FROM:.*"),
+                           ("send", b"250 ok\r\n"), ("expect", "RCPT TO:<a@example.org>"),
+                           ("send", b"550 5.1.1 no such user\r\n"), ("expect", "RSET"),
+                           ("send", b"250 ok\r\n")] + QUIT)
+        p = self.quiet(srv)
+        self.assertEqual(p.returncode, 84, p.stderr)
+        self.assertEqual(p.stdout, b"")
+        self.assertEqual(len(p.stderr.decode().splitlines()), 1, p.stderr)
+        self.assertIn("refused 1 of 1 recipients", p.stderr.decode())
+
+    def test_quiet_excludes_verbose_and_json(self):
+        for flag in ("-v", "--json"):
+            p = subprocess.run([BINARY, "send", "smtp://127.0.0.1:1", "-q", flag, "--from",
+                                "a@example.com", "--to", "b@example.org"],
+                               capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+            self.assertEqual(p.returncode, 64, p.stderr)
+            self.assertIn(b"-q/--quiet excludes -v/--verbose and --json", p.stderr)
+
+
 class TestMailboxCheck(unittest.TestCase):
     def run_probe(self, srv, *args):
         p = subprocess.run([BINARY, "probe", "imap://127.0.0.1:%d" % srv.port, "--tls", "none",

@@ -76,6 +76,9 @@ class Dialect : public sasl::Carrier {
     // After an accepted AUTH: proves the mailbox is reachable (IMAP EXAMINE INBOX, read-only;
     // POP3 STAT). nullopt for SMTP. A NO/-ERR is returned; Error{protocol} for broken replies.
     virtual std::optional<MailboxStatus> check_mailbox() { return std::nullopt; }
+    // IMAP: the next tag of this connection's sequence, for a command the user typed
+    // without one (session); empty for SMTP and POP3, which have no tags.
+    virtual std::string next_command_tag() { return {}; }
 
     // The capabilities that AUTH works with (the IR budget depends on IMAP SASL-IR).
     void set_capabilities(const Capabilities& caps) { caps_ = caps; }

@@ -2,6 +2,7 @@
 // CAPABILITY (RFC 3501 §7, RFC 9051 §7, SASL-IR RFC 4959, LOGINDISABLED, STARTTLS).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,10 +19,18 @@ struct ImapResponse {
     std::string text;    // the rest: human text, capability atoms, or continuation payload
 };
 
+// tag = 1*<any ASTRING-CHAR except "+"> (RFC 3501 §9), at most 64 octets here.
+bool is_imap_tag(std::string_view word);
+
 // resp-cond-state / resp-cond-bye / continue-req / response-data, loosely: an untagged
-// line "* WORD ...", a tagged line "tag WORD ...", or "+ text" ("+" alone is accepted).
-// Throws Error{protocol} naming `context` on an empty line, a line with NUL or control
-// characters (other than HTAB), or a tagged line without a status word.
+// line "* WORD ...", a tagged line "tag OK|NO|BAD|BYE ...", or "+ text" ("+" alone is
+// accepted). The grammar alone: nullopt, with the reason in `*why` when given, for an empty
+// line, a continuation without its blank ("+x"), a bad tag or a tagged line without a
+// status word. Control characters are not judged here (see parse_imap_line).
+std::optional<ImapResponse> match_imap_line(std::string_view line, std::string* why = nullptr);
+
+// The same for a line read from a server: throws Error{protocol} naming `context` where
+// match_imap_line finds none, and on a line with NUL or control characters (other than HTAB).
 ImapResponse parse_imap_line(std::string_view line, std::string_view context);
 
 struct ImapCapabilities {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,11 @@ struct Pop3Line {
     Type type = Type::err;
     std::string text;  // after "+OK " / "-ERR " / "+ "
 };
+
+// The status-line grammar alone (RFC 1939 §3: "+OK" and "-ERR" in upper case, then SP or
+// the end; RFC 5034 §4 continuation): nullopt, with the reason in `*why` when given, for a
+// line that is none of them. Control characters are not judged here (see parse_pop3_line).
+std::optional<Pop3Line> match_pop3_line(std::string_view line, std::string* why = nullptr);
 
 // Throws Error{protocol} naming `context` on a line that is none of "+OK", "-ERR", "+ ",
 // "+", or that holds NUL or control characters other than HTAB.

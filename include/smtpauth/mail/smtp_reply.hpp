@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,20 @@ struct SmtpReply {
     std::string enhanced_code() const;
     std::string text() const;  // lines joined by '\n', codes removed
 };
+
+// One reply line: Reply-code [("-" / SP) textstring] (RFC 5321 §4.2).
+struct SmtpReplyLine {
+    int code = 0;
+    bool last = true;       // SP or nothing after the code; "-" announces more lines
+    std::string_view text;  // after the separator, a view into the line
+};
+
+// The reply-line grammar alone, the one rule the assembler, the transcript reader and the
+// fuzzers share: nullopt when `line` is not a reply line (the reason in `*why` when given).
+// Control characters are not judged here: the assembler refuses them from a server, a
+// transcript reader keeps them raw for its renderer to escape.
+std::optional<SmtpReplyLine> parse_smtp_reply_line(std::string_view line,
+                                                   std::string* why = nullptr);
 
 // Collects the lines of one reply. add() returns true when the reply is complete.
 // Throws Error{protocol} naming `context` (e.g. "EHLO reply") on: a line that is not

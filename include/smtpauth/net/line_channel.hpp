@@ -51,6 +51,16 @@ class LineChannel {
     // line is recorded in the transcript as sent. Errors as write_line.
     void write_block(std::string_view crlf_lines, Deadline deadline);
 
+    // For an interactive relay that polls the socket itself (session):
+    // the descriptor to poll(2) for readability;
+    int socket_fd() const;
+    // reads whatever the connection holds now, without waiting; false when the peer has
+    // closed it. Errors: Error{protocol} (total cap, receive failure), Error{tls};
+    bool receive_available();
+    // the next complete line already received (recorded in the transcript like read_line's),
+    // or nullopt. Error{protocol} when a buffered line exceeds max_line.
+    std::optional<std::string> take_line();
+
     // True if bytes have been received but not yet returned by read_line; in cleartext
     // also when the kernel holds bytes not yet read (a non-blocking peek).
     bool has_buffered_input() const;

@@ -73,6 +73,8 @@ std::string_view outcome_name(Outcome o) noexcept;
 // An initial response as the AUTH command carries it: the base64 text, or "=" when it is
 // empty (RFC 4954 §4, RFC 4959 §3, RFC 5034 §4 agree).
 std::string_view initial_response_text(std::string_view base64) noexcept;
+// Read back: whether a written response is that "=" (an empty response, not base64).
+bool is_empty_response_marker(std::string_view written) noexcept;
 
 struct ExchangeResult {
     Outcome outcome = Outcome::error;

@@ -142,6 +142,9 @@ struct DecodeOptions {
 // by AUTH, LOGIN's prompts, SCRAM's message order). Lines that are not part of an AUTH
 // exchange are noted and skipped. Throws Error{bad_input} naming the line (when there are
 // several) and the offset for undecodable base64, grammar violations and oversized input.
+// Defined by the transcript reader (src/reader/protocol_lines.cpp), which reads the lines
+// with the mail/ protocol parsers and hands them to decode_transcript_lines
+// (transcript_line.hpp); declared here, beside the result it returns.
 DecodeResult decode_lines(std::span<const std::string> lines, const DecodeOptions& options = {});
 
 // The same for lines that carry their own numbers. With more than one line, a line that
