@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "smtpauth/error.hpp"
@@ -136,6 +137,8 @@ struct AuthReport {
     std::optional<OAuthServerError> server_error;
     std::optional<std::string> hint;
     std::string message;  // our explanation (why not attempted / why an error)
+    // The mechanism's own report (sasl::Mechanism::details): Kerberos principals, security layer.
+    std::vector<std::pair<std::string, std::string>> details;
 };
 
 struct Attempt {  // one line of the --mech all table

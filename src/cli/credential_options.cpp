@@ -37,6 +37,19 @@ void add_credential_options(CLI::App& command, CredentialArgs& a) {
 
 void read_credentials(CredentialArgs& a, probe::ProbeOptions& o) {
     using probe::CredentialKind;
+    // Kerberos mechanisms authenticate with the user's ticket (kinit, KRB5CCNAME): a user name
+    // or a secret would be ignored, so they are refused; --authzid still says whom to act as.
+    if (const auto* info = sasl::find_mechanism(o.mech); info && info->traits.ambient_credentials) {
+        if (!a.user.empty() || has_explicit_secret(a.password) || has_explicit_secret(a.token) ||
+            !a.oauth_store.empty() || netrc_requested(a.netrc))
+            throw Error(ErrorKind::usage,
+                        std::string(info->name) +
+                            " authenticates with your Kerberos ticket (run kinit, or set "
+                            "KRB5CCNAME), not with --user or a password; --authzid acts as "
+                            "another user");
+        o.authzid = a.authzid;
+        return;
+    }
     // netrc (curl's rules): the login fills a missing --user, the password a missing secret.
     std::optional<NetrcEntry> netrc;
     if (netrc_requested(a.netrc)) {

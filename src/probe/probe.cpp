@@ -23,6 +23,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// --mech names a mechanism whose credentials come from the environment (Kerberos): AUTH runs
+// without --user.
+bool ambient_credentials(const std::string& request) {
+    const sasl::MechanismInfo* info = sasl::find_mechanism(request);
+    return info && info->traits.ambient_credentials;
+}
+
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -251,7 +258,7 @@ class Session {
             rep_.notes.push_back("LOGINDISABLED: the IMAP LOGIN command is disabled");
         dialect_->set_capabilities(caps);
 
-        if (o_.user.empty()) {
+        if (o_.user.empty() && !ambient_credentials(request_)) {
             rep_.auth.message = "no --user given";
         } else {
             stage_ = Stage::auth;
@@ -318,6 +325,7 @@ class Session {
             o_.cyrus_backend && !info->traits.cyrus
                 ? sasl::make_cyrus_mechanism(name, std::move(creds), mopts)
                 : info->make(std::move(creds), mopts);
+        rep_.auth.details = mech->details();  // kept if the exchange fails
 
         sasl::ExchangeOptions xopts;
         xopts.require_server_proof = info->traits.verifies_server;
@@ -330,6 +338,7 @@ class Session {
         if (!r.server_reply.empty()) a.server_reply = r.server_reply;
         a.server_verified = r.server_verified;
         a.round_trips = r.round_trips;
+        a.details = mech->details();
         a.server_error = oauth_error(r.server_error);
         a.message = r.message;
         if (a.result != AuthResult::accepted) a.hint = failure_hint(r.server_reply, a.server_error);
@@ -350,7 +359,9 @@ class Session {
                 break;
             case sasl::Outcome::error:
             case sasl::Outcome::cancelled:
-                rep_.error = Failure{ErrorKind::protocol, Stage::auth,
+                rep_.error = Failure{r.outcome == sasl::Outcome::error ? r.error_kind
+                                                                        : ErrorKind::protocol,
+                                     Stage::auth,
                                      "AUTH " + name + " failed: " + r.message};
                 break;
         }

@@ -52,6 +52,8 @@ std::string_view message_kind_name(sasl::MessageKind kind) noexcept {
             return "error-ack";
         case K::ntlm:
             return "ntlm";
+        case K::kerberos:
+            return "kerberos";
         case K::unreadable:
             return "unreadable";
         case K::credential:

@@ -170,6 +170,12 @@ nlohmann::json probe_json_object(const probe::ProbeReport& r, const RenderOption
         {"server_error", server_error},
         {"hint", a.hint ? json(*a.hint) : json(nullptr)},
         {"message", a.message.empty() ? json(nullptr) : json(escape_for_display(a.message))}};
+    // Only mechanisms that report details (the Kerberos ones) add the member.
+    if (!a.details.empty()) {
+        json details = json::object();
+        for (const auto& [key, value] : a.details) details[key] = escape_for_display(value);
+        j["auth"]["details"] = details;
+    }
     if (r.all_mechanisms) {
         json attempts = json::array();
         for (const auto& t : r.attempts)

@@ -91,6 +91,12 @@ void print_auth(std::ostream& out, const ProbeReport& r) {
     out << ")\n";
     if (a.server_reply) print_block(out, "  server said: ", *a.server_reply);
     if (!a.message.empty()) out << "  " << escape_for_display(a.message) << '\n';
+    for (const auto& [key, value] : a.details) {
+        std::string label = key;
+        for (char& c : label)
+            if (c == '_') c = ' ';
+        out << "  " << label << ": " << escape_for_display(value) << '\n';
+    }
     if (a.server_error) {
         const auto& e = *a.server_error;
         out << "  server error: status " << escape_for_display(e.status);

@@ -170,6 +170,7 @@ ExchangeResult run_exchange(Mechanism& mech, Carrier& carrier, const ExchangeOpt
             response = mech.step(*decoded);
         } catch (const Error& e) {
             result.server_error = mech.server_error();
+            result.error_kind = e.kind();
             return cancel(carrier, std::move(result), Outcome::error, e.what());
         }
         std::string encoded = encode_continuation(response);

@@ -67,9 +67,11 @@ std::optional<ContentMatch> recognise(BytesView data) {
     std::string_view s = data;
     // The acknowledgement of a server error (§3.2.3).
     if (s == "\x01") return ContentMatch{TokenDirection::client, std::string(kName), false};
-    // client-resp = gs2-header kvsep *kvpair kvsep   (§3.1)
+    // client-resp = gs2-header kvsep *kvpair kvsep   (§3.1); a key is ALPHA, so 0x01 0x00
+    // after the header is another GS2 mechanism's token (Kerberos TOK_ID, RFC 4121 §4.1).
     std::size_t h = 0;
-    if (try_parse_gs2_header(s, h) && h < s.size() && s[h] == '\x01')
+    if (try_parse_gs2_header(s, h) && h < s.size() && s[h] == '\x01' &&
+        (h + 1 == s.size() || s[h + 1] != '\0'))
         return ContentMatch{TokenDirection::client, std::string(kName), false};
     return std::nullopt;
 }

@@ -27,6 +27,8 @@ extern const MechanismInfo kOAuthBearer;
 extern const MechanismInfo kXOAuth2;
 extern const MechanismInfo kExternal;
 extern const MechanismInfo kAnonymous;
+extern const MechanismInfo kGs2Krb5;
+extern const MechanismInfo kGssapi;
 // Decoder hooks defined in a mechanism's file and used before its registry entry.
 extern const MechanismDecoder kNtlmDecoder;
 

@@ -19,8 +19,8 @@ std::span<const MechanismInfo> table() {
     static const std::array kTable{
         detail::kScramSha256Plus, detail::kScramSha256, detail::kScramSha1Plus, detail::kScramSha1,
         detail::kCramSha256,      detail::kCramSha1,    detail::kCramMd5,       detail::kDigestMd5,
-        detail::kNtlm,
-        detail::kPlain,           detail::kLogin,       detail::kOAuthBearer,   detail::kXOAuth2,
+        detail::kNtlm,            detail::kPlain,       detail::kLogin,         detail::kOAuthBearer,
+        detail::kXOAuth2,         detail::kGs2Krb5,     detail::kGssapi,
         detail::kExternal,        detail::kAnonymous,
     };
     return kTable;

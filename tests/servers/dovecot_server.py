@@ -187,13 +187,15 @@ class DovecotServer:
     """One private Dovecot plus its SMTP relay sink and OAuth introspection endpoint."""
 
     def __init__(self, directory=None, with_ipv6=None, introspection_url=None, ntlm=False,
-                 digest_md5=False):
+                 digest_md5=False, gssapi=None):
         # introspection_url: an external RFC 7662 endpoint (e.g. oauth_server.py) instead of
         # the built-in oauth_introspect.py helper. ntlm: also offer NTLM (see NTLM_HELPER).
         self.introspection_url = introspection_url
         self.ntlm = ntlm
         # digest_md5: also offer DIGEST-MD5 (RFC 2831) against the passwd-file.
         self.digest_md5 = digest_md5
+        # gssapi: a running tests/servers/kdc.py Kdc; adds the GSSAPI mechanism with its keytab.
+        self.gssapi = gssapi
         self.owns_dir = directory is None
         self.dir = os.path.abspath(directory or tempfile.mkdtemp(prefix="smtpauth-dovecot-"))
         self.with_ipv6 = _ipv6_loopback_available() if with_ipv6 is None else with_ipv6
@@ -352,6 +354,8 @@ class DovecotServer:
         if self.ntlm:
             conf = conf.replace("auth_mechanisms = plain", "auth_mechanisms = ntlm plain", 1)
             conf += self._ntlm_config()
+        if self.gssapi is not None:
+            conf += self._gssapi_config()
         with open(self.path("dovecot.conf"), "w", encoding="utf-8") as f:
             f.write(conf)
         return p
@@ -367,6 +371,33 @@ class DovecotServer:
             # NTLM through Samba's ntlm_auth (winbind mode), checked locally.
             auth_use_winbind = yes
             auth_winbind_helper_path = {helper}
+    def _gssapi_config(self):
+        # GSSAPI (RFC 4752) with the test realm's keytab. The auth process reads the realm's
+        # krb5.conf through KRB5_CONFIG (import_environment); the user is the principal's
+        # name without the realm (%Ln), found in the passwd-file, whose k5principals field
+        # says which principal may log in as it (instead of krb5_kuserok and ~/.k5login).
+        # The service principal is built from the host name `localhost`, which resolves to
+        # 127.0.0.1 only: Dovecot listens there too (client and server addresses are then
+        # equal, which matters only for plaintext mechanisms). Dovecot names the acceptor after
+        # its service ("submission", not RFC 4954's "smtp"): "$ALL" accepts every principal of
+        # the keytab instead.
+        kdc = self.gssapi
+        with open(self.path("gssapi-users"), "w", encoding="utf-8") as f:
+            f.write(f"alice:::::::nopassword k5principals={kdc.user_principal}\n")
+        return textwrap.dedent(f"""\
+            # GSSAPI with the private test realm {kdc.realm} (tests/servers/kdc.py)
+            listen = $listen 127.0.0.1
+            auth_mechanisms = $auth_mechanisms gssapi
+            auth_krb5_keytab = {kdc.keytab}
+            auth_gssapi_hostname = "$ALL"
+            auth_realms = {kdc.realm}
+            auth_default_realm = {kdc.realm}
+            import_environment = $import_environment KRB5_CONFIG={kdc.krb5_conf} KRB5RCACHETYPE=none
+            passdb {{
+              driver = passwd-file
+              args = username_format=%Ln {self.dir}/gssapi-users
+              mechanisms = gssapi
+            }}
             """)
 
     def _prepare_dirs(self):

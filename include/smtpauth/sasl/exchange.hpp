@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "smtpauth/error.hpp"
 #include "smtpauth/sasl/mechanism.hpp"
 
 namespace smtpauth::sasl {
@@ -82,6 +83,9 @@ struct ExchangeResult {
     int round_trips = 0;       // client lines that waited for a server reply
     bool server_verified = false;
     std::optional<ServerError> server_error;  // error payload the mechanism decoded
+    // The kind of the mechanism's own failure (outcome error), e.g. auth_rejected for a
+    // Kerberos ticket refused during the exchange; protocol when the mechanism did not say.
+    ErrorKind error_kind = ErrorKind::protocol;
 };
 
 // Runs one AUTH exchange with `mech` over `carrier`. Negative outcomes are returned;

@@ -93,6 +93,11 @@ public:
 
     // Set after the server sent an error payload inside the exchange (OAuth JSON, SCRAM e=).
     virtual std::optional<ServerError> server_error() const { return std::nullopt; }
+
+    // What the mechanism knows about this authentication that a report shows, as (key,
+    // value) pairs with snake_case keys: the Kerberos principals and security layer (GSSAPI).
+    // Empty for most mechanisms.
+    virtual std::vector<std::pair<std::string, std::string>> details() const { return {}; }
 };
 
 }  // namespace smtpauth::sasl

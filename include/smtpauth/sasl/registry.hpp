@@ -22,6 +22,9 @@ struct MechanismTraits {
     // make_cyrus_mechanism, smtpauth/sasl/cyrus.hpp); libsasl2 is loaded only when it runs.
     bool cyrus = false;
     bool historic = false;  // RFC 6331 (DIGEST-MD5) and the like: a note wherever it is shown
+    // The credentials come from the environment (the Kerberos ticket of `kinit`), not from a
+    // user name and a secret: a probe runs it without --user (GSSAPI, GS2-KRB5).
+    bool ambient_credentials = false;
 };
 
 // What `smtpauth gen` takes for the mechanism beyond the user name and the secret.

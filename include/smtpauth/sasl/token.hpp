@@ -79,6 +79,7 @@ enum class MessageKind {
     error_json,
     error_ack,
     ntlm,
+    kerberos,  // a Kerberos GSS-API token or GSSAPI security-layer message
     // The transcript's surroundings and credentials outside SASL (src/reader, the decoder).
     unreadable,    // a line that could not be read (the reason in the summary)
     credential,    // a password or user outside SASL (POP3 USER/PASS, IMAP LOGIN, APOP, ...)

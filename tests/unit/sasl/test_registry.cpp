@@ -109,7 +109,7 @@ TEST_SUITE("smtpauth::sasl") {
         CHECK(names == std::vector<std::string_view>{
                            "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
                            "CRAM-SHA256", "CRAM-SHA1", "CRAM-MD5", "DIGEST-MD5", "NTLM", "PLAIN", "LOGIN",
-                           "OAUTHBEARER", "XOAUTH2", "EXTERNAL", "ANONYMOUS"});
+                           "OAUTHBEARER", "XOAUTH2", "GS2-KRB5", "GSSAPI", "EXTERNAL", "ANONYMOUS"});
         int previous = 1 << 30;
         for (const auto& m : sasl::mechanisms()) {
             CAPTURE(m.name);
@@ -183,6 +183,8 @@ TEST_SUITE("smtpauth::sasl") {
     TEST_CASE("conformance: every registry entry") {
         for (const auto& info : sasl::mechanisms()) {
             CAPTURE(info.name);
+            // Kerberos needs a KDC and a ticket: tests/e2e/test_gssapi_probe.py runs them.
+            if (info.traits.ambient_credentials) continue;
             // A normal run.
             Run run = start(info);
             CHECK(run.mech->name() == info.name);

@@ -98,6 +98,8 @@ TEST_SUITE("smtpauth::sasl::token") {
             // Cyrus-run mechanisms need a live server's challenge; their messages are decoded
             // and checked in their own tests (against the Cyrus server oracle).
             if (info.traits.cyrus) continue;
+            // Kerberos needs a KDC and a ticket: test_gssapi_decode.py decodes captured ones.
+            if (info.traits.ambient_credentials) continue;
             for (const auto& c : kCases) {
                 CAPTURE(info.name);
                 CAPTURE(c.user);
