@@ -371,6 +371,8 @@ class DovecotServer:
             # NTLM through Samba's ntlm_auth (winbind mode), checked locally.
             auth_use_winbind = yes
             auth_winbind_helper_path = {helper}
+            """)
+
     def _gssapi_config(self):
         # GSSAPI (RFC 4752) with the test realm's keytab. The auth process reads the realm's
         # krb5.conf through KRB5_CONFIG (import_environment); the user is the principal's
