@@ -85,7 +85,11 @@ SummaryRow summary_row(const FleetResult& r) {
                  : (rep.target.tls == probe::TlsMode::none && r.input_error.empty() ? "none" : "-");
     row[2] =
         rep.tls && !rep.tls->chain.empty() ? std::to_string(rep.tls->chain.front().days_left) : "-";
-    for (const auto& m : rep.offered) row[3] += (row[3].empty() ? "" : " ") + esc(m);
+    // Appended piece by piece: `"lit" + std::string` trips GCC 12's -O3 -Wrestrict.
+    for (const auto& m : rep.offered) {
+        if (!row[3].empty()) row[3] += ' ';
+        row[3] += esc(m);
+    }
     if (row[3].empty()) row[3] = "-";
     row[4] = auth_cell(r);
     row[5] = r.input_error.empty() ? number(std::round(rep.timings.total)) : "-";
@@ -212,7 +216,10 @@ std::string check_target_line(const FleetResult& r, const probe::CheckResult& c)
 std::string check_target_perfdata(const FleetResult& r, const probe::CheckResult& c) {
     std::string target = target_text(r);
     std::string out;
-    for (const auto& d : c.perfdata) out += (out.empty() ? "" : " ") + perf_datum(d, target);
+    for (const auto& d : c.perfdata) {
+        if (!out.empty()) out += ' ';
+        out += perf_datum(d, target);
+    }
     return out;
 }
 
